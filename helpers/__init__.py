@@ -1,0 +1,19 @@
+"""Shared machinery for the "Improving Deep Neural Networks" course notebooks.
+
+Import what you need from the submodules, e.g. ``from helpers.network import forward_propagation``:
+
+- ``helpers.activations``: sigmoid and ReLU with their backward passes;
+- ``helpers.network``: forward/backward propagation of the course's fully-connected nets, cost,
+  prediction, the plain gradient-descent update and the shared training loop;
+- ``helpers.vectorize``: parameters/gradients dict <-> column vector (gradient checking);
+- ``helpers.datasets``: the shipped 2-D datasets;
+- ``helpers.plotting``: decision boundaries and cost curves;
+- ``helpers.checks``: the public-check framework the notebooks run after each exercise.
+
+Conventions: ``X`` has shape (n_x, m), ``Y`` has shape (1, m); ``parameters["Wl"]`` has shape
+(n_l, n_{l-1}) and ``parameters["bl"]`` has shape (n_l, 1); gradients are keyed ``dWl``, ``dbl``.
+Nothing here draws from numpy's global random state: randomness comes in as a ``seed`` or an
+``np.random.Generator``.
+"""
+
+__version__ = "0.1.0"

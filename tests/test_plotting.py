@@ -1,0 +1,56 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from helpers import plotting
+from helpers.plotting import plot_costs, plot_decision_boundary
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_decision_boundary_uses_predict_on_grid(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("helpers must not call plt.show()"))
+    X = np.array([[-1.0, 1.0, 0.5], [0.0, 0.5, -0.5]])
+    Y = np.array([[0, 1, 1]])
+    seen = []
+
+    def predict(grid):
+        seen.append(grid.shape)
+        return (grid[0:1] > 0).astype(int)
+
+    fig = plot_decision_boundary(predict, X, Y, title="x1 > 0")
+    assert isinstance(fig, Figure)
+    assert seen == [(2, plotting.BOUNDARY_RESOLUTION**2)]
+    ax = fig.axes[0]
+    assert ax.get_title() == "x1 > 0"
+    # The points are drawn with one colour per point, Y being (1, m).
+    assert ax.collections[-1].get_offsets().shape == (3, 2)
+
+
+def test_decision_boundary_into_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    X = np.array([[0.0, 1.0], [0.0, 1.0]])
+    out = plot_decision_boundary(lambda g: np.zeros((1, g.shape[1])), X, np.array([[0, 1]]), ax=axes[1])
+    assert out is fig
+    assert axes[1].collections and not axes[0].collections
+
+
+def test_single_cost_curve():
+    fig = plot_costs({0: 0.7, 100: 0.5, 199: 0.2})
+    line = fig.axes[0].lines[0]
+    np.testing.assert_array_equal(line.get_xdata(), [0, 100, 199])
+    np.testing.assert_array_equal(line.get_ydata(), [0.7, 0.5, 0.2])
+    assert fig.axes[0].get_legend() is None
+
+
+def test_labelled_cost_curves():
+    fig = plot_costs({"zeros": {0: 0.69, 10: 0.69}, "He": {0: 0.8, 10: 0.1}}, log_scale=True, xlabel="epoch")
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["zeros", "He"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["zeros", "He"]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
