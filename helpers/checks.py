@@ -13,7 +13,9 @@ prints, for a wrong solution,
     initialize_parameters_he([2, 4, 1]): W1 has shape (4, 3), expected (4, 2)
 
 Expectations pick the part of the result to test with ``at``: ``None`` for the result itself, a
-key or index (``"W1"``, ``0``) or a tuple of them for nested results (``(0, "W1")``).
+key or index (``"W1"``, ``0``) or a tuple of them for nested results (``(0, "W1")``). A function in
+the tuple is applied to what was picked so far: ``close(("W1", np.std), 0.1, rtol=0.05)`` checks
+the standard deviation of W1 and reports it as ``std(W1)``.
 These checks are a student's quick feedback; grading uses the notebooks' own test cells.
 """
 
@@ -39,11 +41,14 @@ def _pick(result, at):
         return result
     path = at if isinstance(at, tuple) else (at,)
     value = result
-    for step in path:
+    for i, step in enumerate(path):
+        if callable(step):
+            value = step(value)
+            continue
         try:
             value = value[step]
         except (KeyError, IndexError, TypeError):
-            raise _Missing(f"{_name(at)} is missing from the result") from None
+            raise _Missing(f"{_name(path[: i + 1])} is missing from the result") from None
     return value
 
 
@@ -51,7 +56,15 @@ def _name(at):
     if at is None:
         return "the result"
     path = at if isinstance(at, tuple) else (at,)
-    return "".join(f"[{step!r}]" if i or not isinstance(step, str) else step for i, step in enumerate(path))
+    name = ""
+    for i, step in enumerate(path):
+        if callable(step):
+            name = f"{step.__name__}({name or 'the result'})"
+        elif i == 0 and isinstance(step, str):
+            name = step
+        else:
+            name += f"[{step!r}]"
+    return name
 
 
 @dataclass

@@ -64,7 +64,7 @@ def forward_propagation(X, parameters):
     return A, cache
 
 
-def backward_propagation(X, Y, cache):
+def backward_propagation(X, Y, cache, activation_grads=False):
     """Backward pass of ``forward_propagation`` for the cross-entropy cost.
 
     With a sigmoid output and the cross-entropy cost, dZL = AL - Y; every hidden layer then
@@ -74,9 +74,14 @@ def backward_propagation(X, Y, cache):
     X -- input data, shape (n_0, m)
     Y -- labels, shape (1, m)
     cache -- the dict returned by ``forward_propagation``
+    activation_grads -- also return "dAl", the gradient with respect to each hidden layer's
+                        activation, shape (n_l, m), l = 1..L-1 (to watch the backward signal);
+                        like dZ in the course's notation it is m times the gradient of the
+                        mean cost, the 1/m being applied in dW and db
 
     Returns:
     grads -- dict with "dWl" of shape (n_l, n_{l-1}) and "dbl" of shape (n_l, 1), l = 1..L
+             (plus "dAl" when asked)
     """
     m = X.shape[1]
     L = num_layers(cache)
@@ -86,7 +91,10 @@ def backward_propagation(X, Y, cache):
         grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
         grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
         if l > 1:
-            dZ = relu_backward(cache[f"W{l}"].T @ dZ, cache[f"Z{l - 1}"])
+            dA = cache[f"W{l}"].T @ dZ
+            if activation_grads:
+                grads[f"dA{l - 1}"] = dA
+            dZ = relu_backward(dA, cache[f"Z{l - 1}"])
     return grads
 
 

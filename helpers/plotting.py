@@ -18,6 +18,33 @@ def _axes(ax, figsize):
     return ax.figure, ax
 
 
+def _scatter(ax, X, Y):
+    # Y is (1, m): ravel it, since scatter needs one colour value per point.
+    labels = np.asarray(Y).ravel()
+    ax.scatter(X[0], X[1], c=labels, cmap=plt.cm.RdBu, vmin=0, vmax=1, s=12, edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+
+
+def plot_dataset(X, Y, ax=None, title=None):
+    """Scatter plot of a 2-D two-class dataset, coloured by label (red 0, blue 1).
+
+    Arguments:
+    X -- points, shape (2, m)
+    Y -- labels, shape (1, m)
+    ax -- optional Axes to draw into
+    title -- optional title
+
+    Returns:
+    fig -- the Figure that holds the plot
+    """
+    fig, ax = _axes(ax, (4, 4))
+    _scatter(ax, X, Y)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def plot_decision_boundary(predict, X, Y, ax=None, title=None):
     """Colour the plane by the class ``predict`` assigns, with the points of (X, Y) on top.
 
@@ -40,13 +67,9 @@ def plot_decision_boundary(predict, X, Y, ax=None, title=None):
     grid = np.vstack([xx.ravel(), yy.ravel()])
     Z = np.asarray(predict(grid)).reshape(xx.shape)
     ax.contourf(xx, yy, Z, levels=[-0.5, 0.5, 1.5], colors=["#f4c7b8", "#b8d4f4"], alpha=0.8)
-    # Y is (1, m): ravel it, since scatter needs one colour value per point.
-    labels = np.asarray(Y).ravel()
-    ax.scatter(X[0], X[1], c=labels, cmap=plt.cm.RdBu, vmin=0, vmax=1, s=12, edgecolors="k", linewidths=0.3)
+    _scatter(ax, X, Y)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
     return fig

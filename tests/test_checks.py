@@ -111,3 +111,16 @@ def test_arguments_are_copied_between_cases():
 def test_custom_label():
     _, failures = collect_failures(lambda x: x, [Case(args=(1,), expect=[equal(None, 2)], label="identity on 1")])
     assert failures == ["identity on 1: the result is 1, expected 2"]
+
+
+def test_derived_values_are_named_after_the_function():
+    _, failures = collect_failures(
+        lambda: {"W1": np.array([[1.0, -1.0], [1.0, -1.0]])},
+        [Case(expect=[close(("W1", np.std), 0.5, rtol=0.05), shape(("W1", np.ravel), (4,))])],
+    )
+    assert failures == ["<lambda>(): std(W1) is 1, expected 0.5"]
+
+
+def test_missing_nested_entry_names_the_path():
+    _, failures = collect_failures(lambda: ({"W1": 1},), [Case(expect=[equal((0, "W2"), 1)])])
+    assert failures == ["<lambda>(): [0]['W2'] is missing from the result"]

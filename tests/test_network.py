@@ -176,3 +176,24 @@ def test_train_with_batches_covers_every_batch(rng):
     assert len(seen) == 6, "two updates per epoch"
     assert list(costs) == [0, 1, 2]
     assert all(np.isfinite(c) for c in costs.values())
+
+
+def test_activation_grads_match_numerical_gradient(rng):
+    layers_dims = [3, 4, 5, 1]
+    parameters = random_parameters(layers_dims, rng)
+    X, Y = make_data(layers_dims, 5, rng)
+    _, cache = forward_propagation(X, parameters)
+    grads = backward_propagation(X, Y, cache, activation_grads=True)
+    assert "dA1" not in backward_propagation(X, Y, cache)
+    assert sorted(k for k in grads if k.startswith("dA")) == ["dA1", "dA2"]
+    # dA2 is the gradient of the cost with respect to A2: perturb A2 and run the last layer.
+    A2 = cache["A2"]
+
+    def cost_from_A2(flat):
+        Z3 = parameters["W3"] @ flat.reshape(A2.shape) + parameters["b3"]
+        return compute_cost(1 / (1 + np.exp(-Z3)), Y)
+
+    # dA carries no 1/m (the course applies it in dW and db), while compute_cost is a mean.
+    m = X.shape[1]
+    numerical = numerical_gradient(cost_from_A2, A2.ravel().copy()).reshape(A2.shape)
+    assert relative_difference(grads["dA2"], m * numerical) < GRADIENT_TOLERANCE

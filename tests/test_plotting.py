@@ -4,7 +4,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers import plotting
-from helpers.plotting import plot_costs, plot_decision_boundary
+from helpers.plotting import plot_costs, plot_dataset, plot_decision_boundary
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +54,12 @@ def test_labelled_cost_curves():
     assert [line.get_label() for line in ax.lines] == ["zeros", "He"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["zeros", "He"]
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
+
+
+def test_dataset_scatter_colours_by_label():
+    X = np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 0.0]])
+    fig = plot_dataset(X, np.array([[0, 1, 1]]), title="data")
+    points = fig.axes[0].collections[0]
+    assert points.get_offsets().shape == (3, 2)
+    np.testing.assert_array_equal(points.get_array(), [0, 1, 1])
+    assert fig.axes[0].get_title() == "data"
