@@ -1,12 +1,15 @@
 # The two commands a fresh machine needs (Python 3.10+, pip and make):
 #   make lab    set up .venv and start JupyterLab on the notebooks
 #   make test   set up .venv and run the whole test suite
+# Instructors: make release, make autograde. Maintainers: make notebooks, make bench.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# nbgrader runs helper scripts (alembic) that live next to the venv's python.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test install
+.PHONY: lab test install release autograde notebooks bench
 
 install: $(INSTALLED)
 
@@ -23,3 +26,19 @@ lab: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+# release/<assignment>/ for every assignment: what students receive.
+release: $(INSTALLED)
+	$(PY) -m coursekit release
+
+# Grade every submitted/<student>/<assignment>/, then feedback/ HTML and grades.csv.
+autograde: $(INSTALLED)
+	$(PY) -m coursekit autograde
+
+# Re-execute every source notebook in place, refreshing the outputs nbval compares against.
+notebooks: $(INSTALLED)
+	for nb in notebooks/*/*.ipynb; do $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; done
+
+# Run-All time of each notebook and autograde time of one submission (median of 3 runs).
+bench: $(INSTALLED)
+	$(PY) -m coursekit.bench

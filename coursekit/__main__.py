@@ -1,0 +1,5 @@
+import sys
+
+from coursekit.grading import main
+
+sys.exit(main())

@@ -1,0 +1,128 @@
+"""The instructor's pipeline around nbgrader: release, autograde, feedback, grades.csv.
+
+Every step runs nbgrader's own command line in the course directory, so that it reads the course's
+``nbgrader_config.py`` exactly as an instructor's manual ``nbgrader ...`` call would.
+
+    python -m coursekit release            # release/<assignment>/ for every assignment
+    python -m coursekit autograde          # grade submitted/*/<assignment>/, feedback, grades.csv
+    python -m coursekit validate NOTEBOOK  # exit 1 unless every test passes (--invert: fails)
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from coursekit import ASSIGNMENTS, COURSE_ROOT
+
+
+class GradingError(RuntimeError):
+    """An nbgrader command failed; the message holds its output."""
+
+
+def nbgrader(*args, root=COURSE_ROOT):
+    """Run ``nbgrader <args>`` in the course directory ``root`` and return its combined output."""
+    env = dict(os.environ)
+    # nbgrader starts its database migrations with the `alembic` script of its own environment.
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=root, env=env, capture_output=True, text=True, check=False,
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise GradingError(f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n{output}")
+    return output
+
+
+def assignments(root=COURSE_ROOT):
+    """The assignment ids that have a source folder under notebooks/, in course order."""
+    return [a for a in ASSIGNMENTS if any((Path(root) / "notebooks" / a).glob("*.ipynb"))]
+
+
+def release(root=COURSE_ROOT, ids=None):
+    """Generate release/<assignment>/ (solutions and hidden tests removed) for each assignment."""
+    for assignment in ids or assignments(root):
+        nbgrader("generate_assignment", assignment, "--force", root=root)
+
+
+def _in_gradebook(assignment, root):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+            return True
+        except MissingEntry:
+            return False
+
+
+def submitted_students(assignment, root=COURSE_ROOT):
+    """Students with a submitted/<student>/<assignment>/ folder, sorted."""
+    submitted = Path(root) / "submitted"
+    if not submitted.is_dir():
+        return []
+    return sorted(d.name for d in submitted.iterdir() if (d / assignment).is_dir())
+
+
+def autograde(root=COURSE_ROOT, ids=None):
+    """Grade every submission, write feedback HTML and export grades.csv; return graded ids."""
+    graded = []
+    for assignment in ids or assignments(root):
+        if not submitted_students(assignment, root):
+            continue
+        # autograde needs the assignment's grade cells in the gradebook, which
+        # generate_assignment records.
+        if not _in_gradebook(assignment, root):
+            nbgrader("generate_assignment", assignment, "--force", root=root)
+        nbgrader("autograde", assignment, "--force", root=root)
+        nbgrader("generate_feedback", assignment, "--force", root=root)
+        graded.append(assignment)
+    if graded:
+        nbgrader("export", root=root)
+    return graded
+
+
+def validate(notebook, invert=False):
+    """Execute a notebook as ``nbgrader validate`` does and return its results dict.
+
+    The dict is empty when the notebook passes (with ``invert``: when every test fails); otherwise
+    it holds "failed", "passed" (invert) or "changed" entries. Unlike the command line, whose exit
+    status is 0 either way, this lets a caller act on the outcome.
+    """
+    from nbgrader.validator import Validator
+
+    validator = Validator(invert=invert)
+    return validator.validate(str(notebook))
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m coursekit", description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=str(COURSE_ROOT), help="course directory (default: the repository)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("release", "autograde"):
+        command = commands.add_parser(name)
+        command.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    check = commands.add_parser("validate")
+    check.add_argument("notebook")
+    check.add_argument("--invert", action="store_true", help="succeed only if every test fails")
+    args = parser.parse_args(argv)
+
+    if args.command == "release":
+        release(args.root, args.assignment)
+        print(f"released: {', '.join(args.assignment or assignments(args.root))}")
+    elif args.command == "autograde":
+        graded = autograde(args.root, args.assignment)
+        print(f"graded: {', '.join(graded) or 'nothing submitted'}; grades in {Path(args.root) / 'grades.csv'}")
+    else:
+        results = validate(args.notebook, invert=args.invert)
+        for kind, cells in results.items():
+            for cell in cells:
+                print(f"{kind}: {cell['source'].splitlines()[0]}")
+                if cell.get("raw_error"):
+                    print("   ", cell["raw_error"].strip().splitlines()[-1])
+        print("OK" if not results else f"NOT OK ({', '.join(f'{len(v)} {k}' for k, v in results.items())})")
+        return 1 if results else 0
+    return 0

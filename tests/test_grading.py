@@ -1,0 +1,132 @@
+"""The grading round trip of every assignment, with the commands an instructor runs.
+
+For each assignment a temporary course is released and these submissions are autograded in one run:
+the blank release as is, the source solutions, and one submission per graded function with a
+realistic mistake in that function only (tests/mutations_<assignment>.py).
+"""
+
+import csv
+
+import nbformat
+import pytest
+from course import (
+    HIDDEN_REGION,
+    SOLUTION_REGION,
+    make_course,
+    mutate,
+    mutations,
+    nbgrader_meta,
+    points,
+    scores,
+    solution_cells,
+    source_notebook,
+    submit,
+)
+
+from coursekit.grading import assignments, autograde, release, validate
+
+ASSIGNMENTS = assignments()
+
+
+@pytest.fixture(scope="session", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """A released and autograded course for one assignment: (root, assignment, source notebook)."""
+    assignment = request.param
+    root = tmp_path_factory.mktemp(assignment)
+    make_course(root)
+    release(root, [assignment])
+    source_path = source_notebook(assignment, root)
+    source = nbformat.read(source_path, as_version=4)
+    name = source_path.name
+    submit(root, "blank", assignment, nbformat.read(root / "release" / assignment / name, as_version=4), name)
+    submit(root, "solution", assignment, source, name)
+    for function, (old, new) in mutations(assignment).items():
+        submit(root, f"wrong-{function}", assignment, mutate(source, function, old, new), name)
+    autograde(root, [assignment])
+    return root, assignment, source
+
+
+def test_every_graded_function_has_a_mutation(graded):
+    _, assignment, source = graded
+    functions = {nbgrader_meta(c)["grade_id"] for c in solution_cells(source)}
+    assert set(mutations(assignment)) == functions
+
+
+def test_source_solutions_validate(graded):
+    root, assignment, _ = graded
+    assert validate(source_notebook(assignment, root)) == {}
+
+
+def test_every_test_fails_on_the_release(graded):
+    root, assignment, source = graded
+    (release_path,) = (root / "release" / assignment).glob("*.ipynb")
+    assert validate(release_path, invert=True) == {}
+
+
+def test_release_holds_no_solution_or_hidden_test(graded):
+    root, assignment, source = graded
+    (release_path,) = (root / "release" / assignment).glob("*.ipynb")
+    released = nbformat.read(release_path, as_version=4)
+    text = "\n".join(c.source for c in released.cells)
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    outside = "\n".join(SOLUTION_REGION.sub("", HIDDEN_REGION.sub("", c.source)) for c in source.cells)
+    for cell in source.cells:
+        for region in SOLUTION_REGION.findall(cell.source) + HIDDEN_REGION.findall(cell.source):
+            for line in region.splitlines():
+                # Lines that also appear outside the regions (e.g. a bare `parameters = {}`) prove nothing.
+                if line.strip() and line.strip() not in outside:
+                    assert line.strip() not in text, f"release leaks: {line.strip()}"
+    assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code"), "release must have no outputs"
+
+
+def total(grades):
+    return sum(score for score, _ in grades.values())
+
+
+def test_blank_release_scores_zero(graded):
+    root, assignment, source = graded
+    grades = scores(root, assignment, "blank")
+    assert set(grades) == set(points(source))
+    assert total(grades) == 0
+    assert not any(manual for _, manual in grades.values())
+
+
+def test_solutions_score_full_marks(graded):
+    root, assignment, source = graded
+    grades = scores(root, assignment, "solution")
+    assert {k: score for k, (score, _) in grades.items()} == points(source)
+
+
+def test_one_wrong_exercise_loses_exactly_its_points(graded):
+    root, assignment, source = graded
+    expected_full = points(source)
+    for function in mutations(assignment):
+        grades = {k: score for k, (score, _) in scores(root, assignment, f"wrong-{function}").items()}
+        expected = dict(expected_full, **{f"test_{function}": 0})
+        assert grades == expected, f"a mistake in {function} only"
+
+
+def test_feedback_shows_messages_but_no_hidden_test_code(graded):
+    root, assignment, source = graded
+    hidden_lines = {
+        line.strip()
+        for cell in source.cells
+        for region in HIDDEN_REGION.findall(cell.source)
+        for line in region.splitlines()
+        if line.strip()
+    }
+    for function in mutations(assignment):
+        (html,) = (root / "feedback" / f"wrong-{function}" / assignment).glob("*.html")
+        text = html.read_text()
+        assert "AssertionError" in text, f"feedback of wrong-{function} should show the failed check"
+        assert "HIDDEN TESTS" not in text
+        leaked = [line for line in hidden_lines if line in text and len(line) > 20]
+        assert not leaked, f"feedback of wrong-{function} shows hidden test code: {leaked[:3]}"
+
+
+def test_grades_are_exported(graded):
+    root, assignment, source = graded
+    with open(root / "grades.csv", newline="") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f) if row["assignment"] == assignment}
+    assert float(rows["solution"]["score"]) == sum(points(source).values())
+    assert float(rows["blank"]["score"]) == 0
