@@ -1,9 +1,9 @@
 """nbgrader configuration of the course: the repository root is the course directory.
 
-    notebooks/<assignment>/   source notebooks (solutions and hidden tests), one folder per assignment
-    release/<assignment>/     what students receive (`make release`)
-    submitted/<student>/<assignment>/  what students handed in; `make autograde` grades it into
-    autograded/ and feedback/, and exports grades.csv
+notebooks/<assignment>/   source notebooks (solutions and hidden tests), one folder per assignment
+release/<assignment>/     what students receive (`make release`)
+submitted/<student>/<assignment>/  what students handed in; `make autograde` grades it into
+autograded/ and feedback/, and exports grades.csv
 """
 
 import os

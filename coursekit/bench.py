@@ -78,13 +78,17 @@ def main(argv=None):
                 grade_times[assignment].append(seconds)
 
     median = statistics.median
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
-          f"median of {args.runs} runs")
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
+        f"median of {args.runs} runs"
+    )
     print(f"| {'notebook':<18} | Run-All (s) | of which kernel start (s) | autograde one submission (s) |")
     print(f"|{'-' * 20}|-------------|---------------------------|------------------------------|")
     for a in ids:
-        print(f"| {a:<18} | {median(run_times[a]):>11.2f} | {median(kernel_times[a]):>25.2f} | "
-              f"{median(grade_times[a]):>28.2f} |")
+        print(
+            f"| {a:<18} | {median(run_times[a]):>11.2f} | {median(kernel_times[a]):>25.2f} | "
+            f"{median(grade_times[a]):>28.2f} |"
+        )
     total = sum(median(grade_times[a]) for a in ids)
     print(f"| {'all':<18} | {sum(median(run_times[a]) for a in ids):>11.2f} | {'':>25} | {total:>28.2f} |")
 

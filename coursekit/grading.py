@@ -27,7 +27,11 @@ def nbgrader(*args, root=COURSE_ROOT):
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     output = result.stdout + result.stderr
     if result.returncode != 0:
@@ -115,7 +119,9 @@ def main(argv=None):
         print(f"released: {', '.join(args.assignment or assignments(args.root))}")
     elif args.command == "autograde":
         graded = autograde(args.root, args.assignment)
-        print(f"graded: {', '.join(graded) or 'nothing submitted'}; grades in {Path(args.root) / 'grades.csv'}")
+        print(
+            f"graded: {', '.join(graded) or 'nothing submitted'}; grades in {Path(args.root) / 'grades.csv'}"
+        )
     else:
         results = validate(args.notebook, invert=args.invert)
         for kind, cells in results.items():

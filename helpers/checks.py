@@ -162,7 +162,11 @@ def instance(at, expected_type):
     def evaluate(result):
         got = _pick(result, at)
         if not isinstance(got, expected_type):
-            names = expected_type.__name__ if isinstance(expected_type, type) else " or ".join(t.__name__ for t in expected_type)
+            names = (
+                expected_type.__name__
+                if isinstance(expected_type, type)
+                else " or ".join(t.__name__ for t in expected_type)
+            )
             return f"{_name(at)} is a {type(got).__name__}, expected a {names}"
         return None
 

@@ -14,7 +14,7 @@ BOUNDARY_MARGIN = 0.25
 
 def _axes(ax, figsize):
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
+        _, ax = plt.subplots(figsize=figsize)
     return ax.figure, ax
 
 

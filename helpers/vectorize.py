@@ -5,6 +5,8 @@ The vector stacks, in layer order, W1 (row-major), b1, W2, b2, ..., WL, bL, so f
 The gradient vector uses the same order, so entry i of both refers to the same parameter.
 """
 
+from itertools import pairwise
+
 import numpy as np
 
 from helpers.network import layers_dims_of
@@ -43,7 +45,7 @@ def vector_to_dictionary(theta, layers_dims):
                   them leaves theta unchanged
     """
     theta = np.asarray(theta, dtype=float).reshape(-1)
-    expected = sum(n * (n_prev + 1) for n_prev, n in zip(layers_dims[:-1], layers_dims[1:]))
+    expected = sum(n * (n_prev + 1) for n_prev, n in pairwise(layers_dims))
     if theta.size != expected:
         raise ValueError(
             f"theta has {theta.size} entries but layers_dims {list(layers_dims)} needs {expected}"

@@ -1,14 +1,12 @@
 """Shared fixtures and tolerances for the test suite."""
 
-import os
-
 import matplotlib
 import numpy as np
 import pytest
 
-# Tests draw figures without a screen.
+# Tests draw figures without a screen. Only this process: an MPLBACKEND variable would reach the
+# notebook kernels that nbval starts and stop them from showing figures inline.
 matplotlib.use("Agg")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 #: Step of the centred-difference gradient; its truncation error is O(EPSILON**2).
 EPSILON = 1e-6

@@ -42,17 +42,42 @@ def points(nb):
     return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in grade_cells(nb)}
 
 
+def _module(assignment):
+    return importlib.import_module(f"mutations_{assignment}")
+
+
 def mutations(assignment):
     """{function name: (old, new)}: one realistic mistake per graded function, from tests/mutations_<id>.py."""
-    return importlib.import_module(f"mutations_{assignment}").MUTATIONS
+    return _module(assignment).MUTATIONS
+
+
+def variants(assignment):
+    """Extra submissions of tests/mutations_<id>.py, as [(student, function, edits, loses_points)].
+
+    ``CORRECT_VARIANTS`` are other correct implementations, which must score full marks;
+    ``MORE_MISTAKES`` are further realistic mistakes, which must lose exactly their function's points.
+    Each entry is ``(label, function, [(old, new), ...])``.
+    """
+    module = _module(assignment)
+    out = []
+    for attribute, loses in (("CORRECT_VARIANTS", False), ("MORE_MISTAKES", True)):
+        for label, function, edits in getattr(module, attribute, []):
+            out.append((f"{'wrong' if loses else 'right'}-{label}", function, edits, loses))
+    return out
 
 
 def mutate(nb, function, old, new):
     """A copy of the source notebook whose solution of ``function`` has ``old`` replaced by ``new``."""
+    return edit(nb, function, [(old, new)])
+
+
+def edit(nb, function, edits):
+    """A copy of the source notebook with each (old, new) replacement applied to ``function``'s solution."""
     nb = nbformat.from_dict(nb)
     (cell,) = [c for c in solution_cells(nb) if nbgrader_meta(c)["grade_id"] == function]
-    assert old in cell.source, f"mutation of {function}: {old!r} is not in its solution"
-    cell.source = cell.source.replace(old, new)
+    for old, new in edits:
+        assert old in cell.source, f"edit of {function}: {old!r} is not in its solution"
+        cell.source = cell.source.replace(old, new)
     return nb
 
 
@@ -60,7 +85,9 @@ def make_course(root):
     """Copy the course configuration and sources into ``root``; return the assignment ids."""
     root = Path(root)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(
+        REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     return assignments(root)
 
 

@@ -25,7 +25,9 @@ def requirement(spec):
 
 def pip_requirements():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    specs = project["dependencies"] + [s for extra in project["optional-dependencies"].values() for s in extra]
+    specs = project["dependencies"] + [
+        s for extra in project["optional-dependencies"].values() for s in extra
+    ]
     return dict(requirement(s) for s in specs)
 
 

@@ -1,8 +1,9 @@
 """The grading round trip of every assignment, with the commands an instructor runs.
 
 For each assignment a temporary course is released and these submissions are autograded in one run:
-the blank release as is, the source solutions, and one submission per graded function with a
-realistic mistake in that function only (tests/mutations_<assignment>.py).
+the blank release as is, the source solutions, one submission per graded function with a realistic
+mistake in that function only, and the extra correct variants and mistakes that
+tests/mutations_<assignment>.py lists.
 """
 
 import csv
@@ -12,6 +13,7 @@ import pytest
 from course import (
     HIDDEN_REGION,
     SOLUTION_REGION,
+    edit,
     make_course,
     mutate,
     mutations,
@@ -21,6 +23,7 @@ from course import (
     solution_cells,
     source_notebook,
     submit,
+    variants,
 )
 
 from coursekit.grading import assignments, autograde, release, validate
@@ -42,6 +45,8 @@ def graded(request, tmp_path_factory):
     submit(root, "solution", assignment, source, name)
     for function, (old, new) in mutations(assignment).items():
         submit(root, f"wrong-{function}", assignment, mutate(source, function, old, new), name)
+    for student, function, edits, _ in variants(assignment):
+        submit(root, student, assignment, edit(source, function, edits), name)
     autograde(root, [assignment])
     return root, assignment, source
 
@@ -58,7 +63,7 @@ def test_source_solutions_validate(graded):
 
 
 def test_every_test_fails_on_the_release(graded):
-    root, assignment, source = graded
+    root, assignment, _ = graded
     (release_path,) = (root / "release" / assignment).glob("*.ipynb")
     assert validate(release_path, invert=True) == {}
 
@@ -76,7 +81,9 @@ def test_release_holds_no_solution_or_hidden_test(graded):
                 # Lines that also appear outside the regions (e.g. a bare `parameters = {}`) prove nothing.
                 if line.strip() and line.strip() not in outside:
                     assert line.strip() not in text, f"release leaks: {line.strip()}"
-    assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code"), "release must have no outputs"
+    assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code"), (
+        "release must have no outputs"
+    )
 
 
 def total(grades):
@@ -104,6 +111,15 @@ def test_one_wrong_exercise_loses_exactly_its_points(graded):
         grades = {k: score for k, (score, _) in scores(root, assignment, f"wrong-{function}").items()}
         expected = dict(expected_full, **{f"test_{function}": 0})
         assert grades == expected, f"a mistake in {function} only"
+
+
+def test_correct_variants_pass_and_further_mistakes_fail(graded):
+    root, assignment, source = graded
+    expected_full = points(source)
+    for student, function, _, loses in variants(assignment):
+        grades = {k: score for k, (score, _) in scores(root, assignment, student).items()}
+        expected = dict(expected_full, **{f"test_{function}": 0}) if loses else expected_full
+        assert grades == expected, student
 
 
 def test_feedback_shows_messages_but_no_hidden_test_code(graded):

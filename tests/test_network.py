@@ -46,7 +46,12 @@ def test_forward_shapes_and_cache(layers_dims, rng):
 
 def test_forward_known_values():
     # One hidden ReLU unit: z1 = 2x - 1, a1 = relu(z1); output sigmoid(3 a1 + 0.5).
-    parameters = {"W1": np.array([[2.0]]), "b1": np.array([[-1.0]]), "W2": np.array([[3.0]]), "b2": np.array([[0.5]])}
+    parameters = {
+        "W1": np.array([[2.0]]),
+        "b1": np.array([[-1.0]]),
+        "W2": np.array([[3.0]]),
+        "b2": np.array([[0.5]]),
+    }
     X = np.array([[0.0, 1.0, 2.0]])
     AL, _ = forward_propagation(X, parameters)
     a1 = np.maximum(0, 2 * X - 1)
@@ -57,7 +62,7 @@ def test_forward_known_values():
 def test_backward_matches_numerical_gradient(layers_dims, rng):
     parameters = random_parameters(layers_dims, rng)
     X, Y = make_data(layers_dims, 6, rng)
-    AL, cache = forward_propagation(X, parameters)
+    _, cache = forward_propagation(X, parameters)
     grads = backward_propagation(X, Y, cache)
     for key, value in parameters.items():
         assert grads[f"d{key}"].shape == value.shape
@@ -127,7 +132,9 @@ def fixed_initializer(seed):
 def test_train_decreases_cost_and_records_interval(rng):
     X = rng.standard_normal((2, 100))
     Y = (X[0:1] * X[1:2] > 0).astype(float)  # XOR-like quadrants need the hidden layer
-    parameters, costs = train(X, Y, [2, 8, 1], fixed_initializer(1), learning_rate=0.5, num_iterations=1001, cost_every=250)
+    parameters, costs = train(
+        X, Y, [2, 8, 1], fixed_initializer(1), learning_rate=0.5, num_iterations=1001, cost_every=250
+    )
     assert list(costs) == [0, 250, 500, 750, 1000]
     assert costs[1000] < 0.5 * costs[0]
     assert accuracy(predict(X, parameters), Y) > 0.9
@@ -152,8 +159,16 @@ def test_train_records_last_iteration_and_uses_plugged_functions(rng):
         return update_parameters(parameters, grads, learning_rate)
 
     _, costs = train(
-        X, Y, [2, 1], fixed_initializer(0), learning_rate=lambda i: 1.0 / (1 + i), num_iterations=7,
-        forward=forward, backward=backward, update=update, cost_every=3,
+        X,
+        Y,
+        [2, 1],
+        fixed_initializer(0),
+        learning_rate=lambda i: 1.0 / (1 + i),
+        num_iterations=7,
+        forward=forward,
+        backward=backward,
+        update=update,
+        cost_every=3,
     )
     assert list(costs) == [0, 3, 6]
     assert calls["forward"] == calls["backward"] == calls["update"] == 7
@@ -172,7 +187,17 @@ def test_train_with_batches_covers_every_batch(rng):
         seen.append(learning_rate)
         return update_parameters(parameters, grads, learning_rate)
 
-    _, costs = train(X, Y, [2, 1], fixed_initializer(0), learning_rate=0.1, num_iterations=3, batches=batches, update=update, cost_every=1)
+    _, costs = train(
+        X,
+        Y,
+        [2, 1],
+        fixed_initializer(0),
+        learning_rate=0.1,
+        num_iterations=3,
+        batches=batches,
+        update=update,
+        cost_every=1,
+    )
     assert len(seen) == 6, "two updates per epoch"
     assert list(costs) == [0, 1, 2]
     assert all(np.isfinite(c) for c in costs.values())
