@@ -8,7 +8,7 @@ autograded/ and feedback/, and exports grades.csv
 
 import os
 
-from coursekit.preprocessors import ConciseErrors
+from coursekit.preprocessors import ConciseErrors, StarterCode
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
@@ -17,7 +17,28 @@ c.CourseDirectory.source_directory = "notebooks"
 c.CourseDirectory.course_id = "improving-dnn"
 
 # What students see in place of a solution.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+c.ClearSolutions.code_stub = {"python": CODE_STUB}
+
+# nbgrader 0.9.6's release steps, plus StarterCode right after ClearSolutions: a solution cell that
+# carries starter code in its metadata (e.g. a function with planted bugs to find and fix) shows
+# that code instead of the stub.
+c.StarterCode.code_stub = CODE_STUB
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    StarterCode,
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # A grade cell a student deleted is put back from the source and graded, instead of silently
 # becoming "needs manual grading".

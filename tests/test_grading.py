@@ -27,6 +27,7 @@ from course import (
 )
 
 from coursekit.grading import assignments, autograde, release, validate
+from coursekit.preprocessors import starter_code
 
 ASSIGNMENTS = assignments()
 
@@ -75,11 +76,15 @@ def test_release_holds_no_solution_or_hidden_test(graded):
     text = "\n".join(c.source for c in released.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     outside = "\n".join(SOLUTION_REGION.sub("", HIDDEN_REGION.sub("", c.source)) for c in source.cells)
+    # Starter code (coursekit.preprocessors.StarterCode, e.g. a function with planted bugs) is released on
+    # purpose: its lines are shown, and shared lines of the solution are no leak; every other line still is.
+    starter = {line.strip() for c in source.cells for line in (starter_code(c) or "").splitlines()}
+    assert starter <= {line.strip() for line in text.splitlines()}, "the release shows the starter code"
     for cell in source.cells:
         for region in SOLUTION_REGION.findall(cell.source) + HIDDEN_REGION.findall(cell.source):
             for line in region.splitlines():
                 # Lines that also appear outside the regions (e.g. a bare `parameters = {}`) prove nothing.
-                if line.strip() and line.strip() not in outside:
+                if line.strip() and line.strip() not in outside and line.strip() not in starter:
                     assert line.strip() not in text, f"release leaks: {line.strip()}"
     assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code"), (
         "release must have no outputs"

@@ -2,15 +2,18 @@
 
 import ast
 import re
+import textwrap
 
 import nbformat
 import pytest
-from course import grade_cells, nbgrader_meta, solution_cells, source_notebook
+from course import SOLUTION_REGION, grade_cells, nbgrader_meta, solution_cells, source_notebook
 
 from coursekit.grading import assignments
+from coursekit.preprocessors import insert_starter_code, starter_code
 from helpers.notebook import EXPERIMENT_MARKER
 
 NOTEBOOKS = {a: nbformat.read(source_notebook(a), as_version=4) for a in assignments()}
+STUB_LINE = "raise NotImplementedError()"  # a one-line stand-in for the release's code stub
 EXPERIMENT_CALLS = re.compile(r"\b(train|plot_\w+|plt\.\w+)\(")
 
 
@@ -57,6 +60,25 @@ def test_each_solution_is_followed_by_a_public_check_and_one_locked_test(nb):
         visible, _, rest = test.source.partition("### BEGIN HIDDEN TESTS")
         assert "assert " in visible, f"test_{name} has visible asserts"
         assert "### END HIDDEN TESTS" in rest and "assert " in rest, f"test_{name} has hidden tests"
+
+
+def test_starter_code_releases_its_function_and_differs_from_the_solution(nb):
+    """A solution cell may carry starter code for the release (coursekit.preprocessors.StarterCode)."""
+    for cell in nb.cells:
+        code = starter_code(cell)
+        if code is None:
+            continue
+        meta = nbgrader_meta(cell)
+        assert meta.get("solution") and cell.cell_type == "code", "starter code belongs to a solution cell"
+        (region,) = SOLUTION_REGION.findall(cell.source)
+        assert code.strip() != textwrap.dedent(region).strip(), f"{meta['grade_id']}: starter code = solution"
+        stubbed = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", STUB_LINE, cell.source, flags=re.DOTALL)
+        released = insert_starter_code(stubbed, code, STUB_LINE, meta["grade_id"])
+        tree = ast.parse(released)
+        assert len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef), (
+            f"the released {meta['grade_id']} cell must hold only its function"
+        )
+        assert tree.body[0].name == meta["grade_id"]
 
 
 def test_grade_cells_pair_with_solutions(nb):
