@@ -56,3 +56,28 @@ c.GenerateFeedback.preprocessors = [
     ConciseErrors,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Autograding executes untrusted code: coursekit's GuardedExecute runs it in a bubblewrap sandbox
+# with a memory limit, recovers from dead kernels and timeouts, caps output and fails tampered tests
+# (see coursekit/execute.py). The rest is nbgrader 0.9's default autograde pipeline.
+c.Autograde.autograde_preprocessors = [
+    "coursekit.execute.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.GuardedExecute.timeout = 60
+
+# nbgrader's sanitizing steps, plus ForgetForeignMetadata: a test cell whose id a student changed,
+# or a duplicated one, must not make nbgrader give up on the whole notebook.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "coursekit.preprocessors.ForgetForeignMetadata",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

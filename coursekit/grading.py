@@ -4,7 +4,7 @@ Every step runs nbgrader's own command line in the course directory, so that it 
 ``nbgrader_config.py`` exactly as an instructor's manual ``nbgrader ...`` call would.
 
     python -m coursekit release            # release/<assignment>/ for every assignment
-    python -m coursekit autograde          # grade submitted/*/<assignment>/, feedback, grades.csv
+    python -m coursekit autograde -j 2     # grade submitted/*/<assignment>/ (coursekit.autograde)
     python -m coursekit validate NOTEBOOK  # exit 1 unless every test passes (--invert: fails)
 """
 
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from coursekit import ASSIGNMENTS, COURSE_ROOT
+from coursekit import ASSIGNMENTS, COURSE_ROOT, scripts_on_path
 
 
 class GradingError(RuntimeError):
@@ -22,9 +22,7 @@ class GradingError(RuntimeError):
 
 def nbgrader(*args, root=COURSE_ROOT):
     """Run ``nbgrader <args>`` in the course directory ``root`` and return its combined output."""
-    env = dict(os.environ)
-    # nbgrader starts its database migrations with the `alembic` script of its own environment.
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env = scripts_on_path(dict(os.environ))
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=root,
@@ -50,41 +48,12 @@ def release(root=COURSE_ROOT, ids=None):
         nbgrader("generate_assignment", assignment, "--force", root=root)
 
 
-def _in_gradebook(assignment, root):
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
-        try:
-            gradebook.find_assignment(assignment)
-            return True
-        except MissingEntry:
-            return False
-
-
 def submitted_students(assignment, root=COURSE_ROOT):
     """Students with a submitted/<student>/<assignment>/ folder, sorted."""
     submitted = Path(root) / "submitted"
     if not submitted.is_dir():
         return []
     return sorted(d.name for d in submitted.iterdir() if (d / assignment).is_dir())
-
-
-def autograde(root=COURSE_ROOT, ids=None):
-    """Grade every submission, write feedback HTML and export grades.csv; return graded ids."""
-    graded = []
-    for assignment in ids or assignments(root):
-        if not submitted_students(assignment, root):
-            continue
-        # autograde needs the assignment's grade cells in the gradebook, which
-        # generate_assignment records.
-        if not _in_gradebook(assignment, root):
-            nbgrader("generate_assignment", assignment, "--force", root=root)
-        nbgrader("autograde", assignment, "--force", root=root)
-        nbgrader("generate_feedback", assignment, "--force", root=root)
-        graded.append(assignment)
-    if graded:
-        nbgrader("export", root=root)
-    return graded
 
 
 def validate(notebook, invert=False):
@@ -106,9 +75,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m coursekit", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=str(COURSE_ROOT), help="course directory (default: the repository)")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("release", "autograde"):
-        command = commands.add_parser(name)
-        command.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    command = commands.add_parser("release")
+    command.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    command = commands.add_parser("autograde")
+    command.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    command.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    command.add_argument("--student", action="append", help="grade only this student (repeatable)")
     check = commands.add_parser("validate")
     check.add_argument("notebook")
     check.add_argument("--invert", action="store_true", help="succeed only if every test fails")
@@ -118,10 +90,9 @@ def main(argv=None):
         release(args.root, args.assignment)
         print(f"released: {', '.join(args.assignment or assignments(args.root))}")
     elif args.command == "autograde":
-        graded = autograde(args.root, args.assignment)
-        print(
-            f"graded: {', '.join(graded) or 'nothing submitted'}; grades in {Path(args.root) / 'grades.csv'}"
-        )
+        from coursekit.autograde import autograde
+
+        autograde(args.root, args.assignment, jobs=args.jobs, students=args.student)
     else:
         results = validate(args.notebook, invert=args.invert)
         for kind, cells in results.items():

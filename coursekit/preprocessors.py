@@ -77,3 +77,28 @@ class StarterCode(NbGraderPreprocessor):
         if not cell.metadata[STARTER_KEY]:
             del cell.metadata[STARTER_KEY]
         return cell, resources
+
+
+class ForgetForeignMetadata(NbGraderPreprocessor):
+    """Drop nbgrader metadata that does not belong to a cell of the source notebook.
+
+    A submission can carry a grade cell under an id the source does not have (a student changed
+    it), or an emptied ``nbgrader`` entry (nbgrader's DeduplicateIds leaves one on every duplicate of
+    a cell). nbgrader 0.9.6's OverwriteCells then fails on the whole notebook (KeyError 'grade_id').
+    Made ordinary cells instead, they are harmless, and OverwriteCells restores every missing original
+    cell (``add_missing_cells``). Runs after DeduplicateIds, before OverwriteCells.
+    """
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            source = gradebook.find_notebook(info["notebook"], info["assignment"])
+            known = {cell.name for cell in source.source_cells}
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if meta is not None and meta.get("grade_id") not in known:
+                self.log.warning("Dropping nbgrader metadata the source does not have: %s", meta)
+                del cell.metadata["nbgrader"]
+        return nb, resources

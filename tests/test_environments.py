@@ -11,9 +11,10 @@ else:  # pragma: no cover - Python 3.10
 
 REPO = Path(__file__).resolve().parent.parent
 # Tooling that only one of the two files needs: conda installs pip itself; the pip side needs
-# tomli on Python 3.10 to read pyproject.toml in this very test.
+# tomli on Python 3.10 to read pyproject.toml in this very test, and psycopg's binary wheel, which
+# brings the libpq that conda-forge's psycopg gets from conda's own libpq package.
 CONDA_ONLY = {"python", "pip"}
-PIP_ONLY = {"tomli"}
+PIP_ONLY = {"tomli", "psycopg-binary"}
 
 
 def requirement(spec):

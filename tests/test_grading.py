@@ -26,7 +26,8 @@ from course import (
     variants,
 )
 
-from coursekit.grading import assignments, autograde, release, validate
+from coursekit.autograde import autograde
+from coursekit.grading import assignments, release, validate
 from coursekit.preprocessors import starter_code
 
 ASSIGNMENTS = assignments()

@@ -1,0 +1,175 @@
+"""nbgrader's Execute preprocessor, hardened for grading submissions one cannot trust.
+
+``GuardedExecute`` replaces ``nbgrader.preprocessors.Execute`` in autograding. On top of it:
+
+- **sandbox**: kernels start through ``coursekit.sandbox.SandboxedKernelManager`` (bubblewrap, memory
+  limit);
+- **timeouts**: a cell running longer than ``timeout`` seconds is interrupted and gets the error
+  "timed out after N s"; if the kernel does not come back from the interrupt it is restarted as below;
+- **dead kernels**: when the kernel dies (``os._exit``, a crash, the memory limit), the cell that
+  killed it gets an error saying so, a new kernel re-runs the cells that had run before it (their
+  outputs kept as they were), and execution continues with the next cell; each cell is tried once;
+- **output cap**: a cell's output beyond ``max_output_chars`` characters is dropped, with a note;
+- **tamper guard**: before each grade cell the watched functions (numpy, builtins, helpers' checks)
+  are restored, and a grade cell during which one was replaced fails (``coursekit.guard``).
+"""
+
+import json
+
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
+
+from coursekit.sandbox import SandboxedKernelManager
+
+GUARD_INSTALL = "import coursekit.guard as __guard; __guard.install({limit}); del __guard"
+GUARD_RESTORE = "import coursekit.guard as __guard; __guard.restore(get_ipython().user_ns); del __guard"
+GUARD_CHECK = (
+    "import coursekit.guard as __guard; print(__import__('json').dumps(__guard.changed())); del __guard"
+)
+
+
+class GuardedExecute(Execute):
+    sandbox = Bool(True, help="Start kernels in the bubblewrap sandbox.").tag(config=True)
+    max_output_chars = Integer(100_000, help="Output kept per cell, in characters.").tag(config=True)
+    max_restarts = Integer(5, help="Kernel restarts allowed per notebook.").tag(config=True)
+    interrupt_grace = Integer(5, help="Seconds a kernel gets to recover from an interrupt.").tag(config=True)
+    # A cell whose kernel never answers after a timeout must not abort the whole notebook.
+    raise_on_iopub_timeout = Bool(False).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.sandbox:
+            self.kernel_manager_class = SandboxedKernelManager
+
+    # --- execution with recovery from dead kernels -------------------------------------------
+    def preprocess(self, nb, resources=None, km=None):
+        # As nbconvert's ExecutePreprocessor.preprocess, with GuardedExecute's own cell loop.
+        NotebookClient.__init__(self, nb, km)
+        self._check_assign_resources(resources)
+        run_sync(self._execute_all)()
+        return self.nb, self.resources
+
+    async def _execute_all(self):
+        self.reset_execution_trackers()
+        self._output_chars = {}
+        survivors, start, restarts = [], 0, 0
+        while start is not None:
+            start = await self._run_from(start, survivors)
+            restarts += 1
+            if start is not None and restarts > self.max_restarts:
+                for index in range(start, len(self.nb.cells)):
+                    self._add_error(self.nb.cells[index], "KernelDied", "not run: the kernel died too often")
+                break
+        return self.nb
+
+    async def _run_from(self, start, survivors):
+        """Run cells from ``start`` in a fresh kernel; return where to restart, or None when done."""
+        async with self.async_setup_kernel():
+            await self._silent(GUARD_INSTALL.format(limit=self.max_output_chars))
+            for index in list(survivors):
+                try:
+                    await self._silent(self.nb.cells[index].source)
+                except DeadKernelError:
+                    survivors.remove(index)  # it killed the kernel this time: leave it out
+                    return start
+            for index in range(start, len(self.nb.cells)):
+                cell = self.nb.cells[index]
+                grade = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
+                try:
+                    if grade:
+                        await self._silent(GUARD_RESTORE)
+                    self._timed_out = False
+                    await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+                    if self._kernel_stuck:
+                        self._kernel_stuck = False
+                        return index + 1
+                    if grade:
+                        self._fail_if_tampered(cell, await self._silent(GUARD_CHECK, output=True))
+                    if self._timed_out:
+                        continue  # replaying it after a restart would only time out again
+                except DeadKernelError:
+                    self._add_error(
+                        cell,
+                        "KernelDied",
+                        "the kernel died while running this cell (os._exit, a crash, or more memory than "
+                        "the grading limit); later cells ran in a new kernel",
+                    )
+                    return index + 1
+                survivors.append(index)
+        return None
+
+    async def _silent(self, code, output=False):
+        """Run code in the kernel without recording anything; return its stdout when asked."""
+        msg_id = await self._ensure(self.kc.execute(code, silent=not output, store_history=False))
+        text = []
+        if output:
+            while True:
+                msg = await self._ensure(self.kc.iopub_channel.get_msg(timeout=self.timeout or 30))
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream":
+                    text.append(msg["content"]["text"])
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    break
+        await self.async_wait_for_reply(msg_id)
+        return "".join(text)
+
+    @staticmethod
+    async def _ensure(value):
+        return await ensure_async(value)
+
+    def _fail_if_tampered(self, cell, report):
+        try:
+            replaced = json.loads(report.strip().splitlines()[-1]) if report.strip() else []
+        except (ValueError, IndexError):
+            replaced = ["(the guard's report was unreadable)"]
+        if replaced:
+            self._add_error(
+                cell, "TamperError", f"replaced during this test: {', '.join(replaced[:5])}; scored 0"
+            )
+
+    @staticmethod
+    def _add_error(cell, ename, evalue):
+        cell.setdefault("outputs", []).append(
+            new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+        )
+
+    # --- timeouts -----------------------------------------------------------------------------
+    _kernel_stuck = False
+    _timed_out = False
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.log.error("Cell timed out after %s s; interrupting the kernel", timeout)
+        self._timed_out = True
+        await self._ensure(self.km.interrupt_kernel())
+        try:
+            msg_id = await self._ensure(self.kc.kernel_info())
+            reply = await self._ensure(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = await self._ensure(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
+        except Exception:  # noqa: BLE001 -- no answer in time: restart after this cell
+            self._kernel_stuck = True
+        return {
+            "content": {
+                "status": "error",
+                "ename": "CellTimeoutError",
+                "evalue": f"timed out after {timeout} s",
+                "traceback": [f"CellTimeoutError: timed out after {timeout} s"],
+            }
+        }
+
+    # --- output cap ---------------------------------------------------------------------------
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}).get("text") or msg.get("content", {}).get("data", "")))
+        used = self._output_chars.get(cell_index, 0)
+        self._output_chars[cell_index] = used + size
+        if used + size > self.max_output_chars:
+            if used <= self.max_output_chars:
+                note = f"[output truncated: this cell printed more than {self.max_output_chars} characters]\n"
+                outs.append(new_output("stream", name="stdout", text=note))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
