@@ -30,7 +30,7 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
 from coursekit import COURSE_ROOT, scripts_on_path
-from coursekit.grading import assignments, nbgrader, submitted_students
+from coursekit.grading import assignments, submitted_students
 from coursekit.tamper import scan_submissions
 
 scripts_on_path()  # nbgrader's gradebook migrations run the environment's `alembic` script
@@ -112,9 +112,12 @@ def _init_worker(root, ids, main_db_url):
     db_path = scratch / "gradebook.db"
     main = main_db_url.removeprefix("sqlite:///") if main_db_url.startswith("sqlite:///") else None
     if main and Path(main).exists():
-        shutil.copy(main, db_path)
+        shutil.copy(main, db_path)  # it already holds every assignment (see _ensure_assignments)
+        missing = []
+    else:
+        missing = ids
     api = _api(root, db_url=f"sqlite:///{db_path}", release_dir=scratch / "release")
-    for assignment in ids:
+    for assignment in missing:
         result = api.generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"cannot prepare {assignment}: {result.get('error') or result.get('log')}")
@@ -340,9 +343,11 @@ def _explain(root, assignment, student, problems):
 
 def _reports(root, ids, problems):
     from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
 
     root = Path(root)
-    nbgrader("export", root=root)
+    with Gradebook(gradebook_url(root)) as gradebook:  # as `nbgrader export`, without its start-up
+        CsvExportPlugin(to=str(root / "grades.csv")).export(gradebook)
     with open(root / "problems.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "assignment", "notebook", "problem"])
