@@ -31,21 +31,21 @@ def moons():
 
 
 def wave():
-    """Two classes split by a sine-shaped boundary, with label noise near it (Regularization).
+    """Two classes split by a gentle sine-shaped boundary, with label noise (Regularization).
 
-    About 200 training and 200 test points in [-1, 1]^2. Points close to the boundary have a
-    chance of carrying the other class's label, so a network that fits every training point
-    learns islands of noise and overfits.
+    200 training and 200 test points in [-2, 2]^2. Points close to the boundary often carry the other
+    class's label, and 5% of all points, wherever they lie, do too; a network that fits every training
+    point bends its boundary around that noise and grows islands for the outliers, so it overfits.
     """
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(91)
     m = 400
     X = rng.uniform(-1.0, 1.0, size=(m, 2))
-    margin = X[:, 1] - 0.5 * np.sin(2.5 * X[:, 0])
+    margin = X[:, 1] - 0.23 * np.sin(2.75 * X[:, 0])
     y = (margin > 0).astype(int)
-    # Flip labels with a probability that decays away from the boundary.
-    flip = rng.random(m) < 0.35 * np.exp(-((margin / 0.3) ** 2))
+    # Flip labels with a probability that decays away from the boundary, plus 5% everywhere.
+    flip = rng.random(m) < 0.4 * np.exp(-((margin / 0.21) ** 2)) + 0.05
     y = np.where(flip, 1 - y, y)
-    return X, y, 200
+    return 2.0 * X, y, 200
 
 
 GENERATORS = {"circles": circles, "moons": moons, "wave": wave}

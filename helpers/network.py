@@ -11,8 +11,9 @@ needs, so that backward functions take ``(X, Y, cache)`` only:
     "Zl", "Al"  -> pre-activation and activation of layer l, shape (n_l, m), l = 1..L
     "Wl", "bl"  -> the parameters used by the forward pass (the same arrays, not copies)
 
-Variants extend this layout (the Regularization notebook's dropout forward adds its masks as
-"Dl", shape (n_l, m), for the hidden layers l = 1..L-1).
+Variants extend this layout. The Regularization notebook's dropout forward adds each hidden layer's
+mask as "Dl", shape (n_l, m), l = 1..L-1, entries 0 or 1 (bool or int; 1 = unit kept), and stores in
+"Al" the activation after dropout and the 1 / keep_prob scaling, i.e. what layer l + 1 received.
 
 Update functions share one interface, ``update(parameters, grads, learning_rate) -> parameters``,
 and return a new dict without modifying the caller's arrays.
