@@ -43,6 +43,31 @@ def layers_dims_of(parameters):
     return [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
 
 
+def initialize_parameters(layers_dims, seed=3):
+    """The kit's standard initializer for training: He-uniform weights, zero biases.
+
+    Each weight is drawn uniformly from [-a, a] with a = sqrt(6 / n_{l-1}), whose variance is
+    a^2 / 3 = 2 / n_{l-1}: He's variance for ReLU layers (the Initialization notebook explains why,
+    and its graded exercise draws from a normal distribution instead). The notebooks after
+    Initialization train with this function.
+
+    Arguments:
+    layers_dims -- list [n_0, n_1, ..., n_L] of layer sizes
+    seed -- seed of the np.random.Generator the weights are drawn from
+
+    Returns:
+    parameters -- dict with "Wl" of shape (n_l, n_{l-1}) and "bl" of shape (n_l, 1), l = 1..L
+    """
+    rng = np.random.default_rng(seed)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        n, n_prev = layers_dims[l], layers_dims[l - 1]
+        limit = np.sqrt(6 / n_prev)
+        parameters[f"W{l}"] = rng.uniform(-limit, limit, size=(n, n_prev))
+        parameters[f"b{l}"] = np.zeros((n, 1))
+    return parameters
+
+
 def forward_propagation(X, parameters):
     """Forward pass LINEAR->RELU (layers 1..L-1) then LINEAR->SIGMOID (layer L).
 

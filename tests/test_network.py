@@ -10,6 +10,7 @@ from helpers.network import (
     backward_propagation,
     compute_cost,
     forward_propagation,
+    initialize_parameters,
     layers_dims_of,
     num_layers,
     predict,
@@ -222,3 +223,19 @@ def test_activation_grads_match_numerical_gradient(rng):
     m = X.shape[1]
     numerical = numerical_gradient(cost_from_A2, A2.ravel().copy()).reshape(A2.shape)
     assert relative_difference(grads["dA2"], m * numerical) < GRADIENT_TOLERANCE
+
+
+def test_initialize_parameters_is_he_uniform():
+    layers_dims = [400, 200, 100]
+    parameters = initialize_parameters(layers_dims, seed=1)
+    assert list(parameters) == ["W1", "b1", "W2", "b2"]
+    for l in (1, 2):
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        n_prev = layers_dims[l - 1]
+        assert W.shape == (layers_dims[l], n_prev) and b.shape == (layers_dims[l], 1)
+        assert not b.any()
+        assert W.std() == pytest.approx(np.sqrt(2 / n_prev), rel=0.03)
+        assert np.abs(W).max() <= np.sqrt(6 / n_prev)
+    again = initialize_parameters(layers_dims, seed=1)
+    assert all(np.array_equal(parameters[k], again[k]) for k in parameters)
+    assert not np.array_equal(initialize_parameters(layers_dims, seed=2)["W1"], parameters["W1"])
