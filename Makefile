@@ -31,9 +31,11 @@ test: $(INSTALLED)
 release: $(INSTALLED)
 	$(PY) -m coursekit release
 
-# Grade every submitted/<student>/<assignment>/, then feedback/ HTML and grades.csv.
+# Grade every submitted/<student>/<assignment>/ with JOBS workers (default: one per core), then
+# feedback/ HTML, grades.csv, summary.csv, problems.csv and tamper_report.csv.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 autograde: $(INSTALLED)
-	$(PY) -m coursekit autograde
+	$(PY) -m coursekit autograde --jobs $(JOBS)
 
 # Re-execute every source notebook in place, refreshing the outputs nbval compares against.
 notebooks: $(INSTALLED)
