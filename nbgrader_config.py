@@ -16,6 +16,12 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "notebooks"
 c.CourseDirectory.course_id = "improving-dnn"
 
+# nbgrader's exchange, through which students fetch assignments and submit them: a folder every user
+# of the machine (or of the JupyterHub) can reach, world-writable with the sticky bit (mode 1777).
+# deploy/student_nbgrader_config.py is the students' side of the same settings.
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/usr/local/share/nbgrader/exchange")
+c.ExchangeFactory.submit = "coursekit.exchange.PrivateSubmit"
+
 # What students see in place of a solution.
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 c.ClearSolutions.code_stub = {"python": CODE_STUB}
@@ -70,6 +76,8 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.GuardedExecute.timeout = 60
+# Kernels that grade must not see the exchange either (every student's submission is there).
+c.SandboxedKernelManager.hidden_paths = [c.Exchange.root]
 
 # nbgrader's sanitizing steps, plus ForgetForeignMetadata: a test cell whose id a student changed,
 # or a duplicated one, must not make nbgrader give up on the whole notebook.

@@ -1,0 +1,16 @@
+"""nbgrader settings for students' accounts: install as /etc/jupyter/nbgrader_config.py.
+
+With it, students fetch and submit with plain `nbgrader fetch_assignment <id>` / `nbgrader submit <id>`
+(or the Assignments tab of JupyterLab), and fetch feedback with `nbgrader fetch_feedback <id>`.
+The exchange root must match the instructor's nbgrader_config.py.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "improving-dnn"
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/usr/local/share/nbgrader/exchange")
+
+# Submissions readable only by the student and the graders' group (see coursekit/exchange.py).
+c.ExchangeFactory.submit = "coursekit.exchange.PrivateSubmit"

@@ -1,0 +1,217 @@
+"""The nbgrader exchange end to end, with real, separate Unix users: an instructor and two students.
+
+release_assignment -> fetch_assignment -> submit -> collect -> autograde -> release_feedback ->
+fetch_feedback, each command run as its own user in its own home, with the repository's
+nbgrader_config.py (instructor) and deploy/student_nbgrader_config.py (students). ``.ci/run`` creates the
+users; the test needs root to switch between them.
+"""
+
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from course import REPO, make_course, mutate, mutations, points, scores, source_notebook
+
+INSTRUCTOR, ALICE, BOB = "dnn-instructor", "dnn-alice", "dnn-bob"
+GRADERS = "dnn-graders"  # the instructor's group; the students are not in it
+ASSIGNMENT = "initialization"
+COURSE = "improving-dnn"
+
+
+def user_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def group_exists(name):
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def runnable_by(user):
+    command = ["runuser", "-u", user, "--", sys.executable, "-c", "import nbgrader"]
+    result = subprocess.run(command, check=False, capture_output=True)
+    return result.returncode == 0
+
+
+def requirements():
+    if os.geteuid() != 0:
+        return "needs root to act as separate users"
+    missing = [u for u in (INSTRUCTOR, ALICE, BOB) if not user_exists(u)]
+    if missing:
+        return f"users {missing} missing: .ci/run creates them (useradd)"
+    if INSTRUCTOR not in grp.getgrnam(GRADERS).gr_mem if group_exists(GRADERS) else True:
+        return f"group {GRADERS} with member {INSTRUCTOR} missing: .ci/run creates it"
+    if not runnable_by(ALICE):
+        return f"{ALICE} cannot run {sys.executable}: make its folders traversable (.ci/run does, chmod o+x)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def exchange():
+    reason = requirements()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    base = Path(tempfile.mkdtemp(prefix="dnn-exchange-test-"))
+    os.chmod(base, 0o755)
+    root = base / "exchange"
+    root.mkdir()
+    os.chmod(root, 0o1777)  # as nbgrader requires of its exchange root
+    homes = {}
+    for user in (INSTRUCTOR, ALICE, BOB):
+        home = base / user
+        home.mkdir()
+        entry = pwd.getpwnam(user)
+        os.chown(home, entry.pw_uid, entry.pw_gid)
+        os.chmod(home, 0o700)
+        homes[user] = home
+    student_config = base / "student-config"
+    student_config.mkdir()
+    shutil.copy(REPO / "deploy" / "student_nbgrader_config.py", student_config / "nbgrader_config.py")
+    os.chmod(student_config, 0o755)
+    os.chmod(student_config / "nbgrader_config.py", 0o644)
+    # The instructor's course directory, in the instructor's private home.
+    course = homes[INSTRUCTOR] / "course"
+    course.mkdir()
+    make_course(course)
+    subprocess.run(["chown", "-R", INSTRUCTOR, str(course)], check=True)
+    yield {"root": root, "homes": homes, "course": course, "student_config": student_config}
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def as_user(ex, user, *args, cwd=None, check=True):
+    """Run a command as ``user``, in their home, with their side of the nbgrader configuration."""
+    home = ex["homes"][user]
+    env = {
+        "HOME": str(home),
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+        "NBGRADER_EXCHANGE_ROOT": str(ex["root"]),
+        "LANG": "C.UTF-8",
+    }
+    if user != INSTRUCTOR:
+        env["JUPYTER_CONFIG_DIR"] = str(ex["student_config"])
+    result = subprocess.run(
+        ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()), *args],
+        cwd=cwd or home, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} as {user} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def nbgrader(ex, user, *args, **kwargs):
+    return as_user(ex, user, sys.executable, "-m", "nbgrader", *args, **kwargs)
+
+
+def python_as(ex, user, code, check=False):
+    return as_user(ex, user, sys.executable, "-c", code, check=check)
+
+
+def write_as(ex, user, path, nb):
+    """Write a notebook into a user's home as that user (as if they had saved it in JupyterLab)."""
+    staged = Path(tempfile.mkdtemp()) / "staged.ipynb"
+    nbformat.write(nb, staged)
+    os.chmod(staged.parent, 0o755)
+    os.chmod(staged, 0o644)
+    as_user(ex, user, "cp", str(staged), str(path))
+    shutil.rmtree(staged.parent)
+
+
+@pytest.fixture(scope="module")
+def round_trip(exchange):
+    ex = exchange
+    course = ex["course"]
+    nbgrader(ex, INSTRUCTOR, "generate_assignment", ASSIGNMENT, cwd=course)
+    nbgrader(ex, INSTRUCTOR, "release_assignment", ASSIGNMENT, cwd=course)
+    # The README's one-time set-up: submissions inherit the graders' group (coursekit.exchange).
+    inbound = ex["root"] / COURSE / "inbound"
+    as_user(ex, INSTRUCTOR, "chgrp", GRADERS, str(inbound))
+    as_user(ex, INSTRUCTOR, "chmod", "2733", str(inbound))
+    source = nbformat.read(source_notebook(ASSIGNMENT, REPO), as_version=4)
+    name = source_notebook(ASSIGNMENT, REPO).name
+    function = "initialize_parameters_he"
+    work = {ALICE: source, BOB: mutate(source, function, *mutations(ASSIGNMENT)[function])}
+    fetched = {}
+    for student, nb in work.items():
+        nbgrader(ex, student, "fetch_assignment", ASSIGNMENT)
+        path = ex["homes"][student] / ASSIGNMENT / name
+        fetched[student] = path.read_text()
+        write_as(ex, student, path, nb)
+        nbgrader(ex, student, "submit", ASSIGNMENT)
+    nbgrader(ex, INSTRUCTOR, "collect", ASSIGNMENT, cwd=course)
+    as_user(
+        ex,
+        INSTRUCTOR,
+        sys.executable,
+        "-m",
+        "coursekit",
+        "--root",
+        str(course),
+        "autograde",
+        ASSIGNMENT,
+        cwd=course,
+    )
+    nbgrader(ex, INSTRUCTOR, "release_feedback", ASSIGNMENT, cwd=course)
+    for student in work:
+        nbgrader(ex, student, "fetch_feedback", ASSIGNMENT)
+    return ex, fetched, source, name
+
+
+def test_students_fetch_the_release_without_solutions_or_hidden_tests(round_trip):
+    _, fetched, _, _ = round_trip
+    for text in fetched.values():
+        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+        assert "raise NotImplementedError()" in text
+
+
+def test_instructor_grades_match(round_trip):
+    ex, _, source, _ = round_trip
+    full = points(source)
+    alice = {k: s for k, (s, _) in scores(ex["course"], ASSIGNMENT, ALICE).items()}
+    bob = {k: s for k, (s, _) in scores(ex["course"], ASSIGNMENT, BOB).items()}
+    assert alice == full
+    assert bob == dict(full, test_initialize_parameters_he=0)
+
+
+def test_each_student_fetches_only_their_own_feedback(round_trip):
+    ex, _, _, name = round_trip
+    for student, expected in ((ALICE, "Score: 5.0 / 5.0"), (BOB, "Score: 3.0 / 5.0")):
+        pages = list((ex["homes"][student] / ASSIGNMENT / "feedback").glob("*/*.html"))
+        assert [p.name for p in pages] == [name.replace(".ipynb", ".html")]
+        assert expected in pages[0].read_text()
+    bob_page = next((ex["homes"][BOB] / ASSIGNMENT / "feedback").glob("*/*.html")).read_text()
+    assert "W1's standard deviation" in bob_page  # the failed check's message reaches bob
+
+
+def test_students_cannot_read_each_other_or_the_hidden_tests(round_trip):
+    ex, _, _, _ = round_trip
+    inbound = ex["root"] / COURSE / "inbound"
+    (alice_submission,) = [p for p in inbound.iterdir() if p.name.startswith(ALICE)]
+    attempts = {
+        "list the inbound submissions": f"import os; os.listdir({str(inbound)!r})",
+        "list alice's submission": f"import os; os.listdir({str(alice_submission)!r})",
+        "read alice's notebook": f"open({str(alice_submission / 'Initialization.ipynb')!r}).read()",
+        "read the source notebooks": f"import os; os.listdir({str(ex['course'] / 'notebooks')!r})",
+        "read alice's home": f"import os; os.listdir({str(ex['homes'][ALICE])!r})",
+        "list the feedback": f"import os; os.listdir({str(ex['root'] / COURSE / 'feedback')!r})",
+    }
+    for what, code in attempts.items():
+        result = python_as(ex, BOB, code)
+        assert result.returncode != 0 and "PermissionError" in result.stderr, f"bob could {what}"
+    # The control: the same code works for whoever may read it.
+    assert python_as(ex, INSTRUCTOR, attempts["read the source notebooks"]).returncode == 0
