@@ -18,7 +18,7 @@ c.CourseDirectory.course_id = "improving-dnn"
 
 # nbgrader's exchange, through which students fetch assignments and submit them: a folder every user
 # of the machine (or of the JupyterHub) can reach, world-writable with the sticky bit (mode 1777).
-# deploy/student_nbgrader_config.py is the students' side of the same settings.
+# deploy/jupyter/student/nbgrader_config.py is the students' side of the same settings.
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/usr/local/share/nbgrader/exchange")
 c.ExchangeFactory.submit = "coursekit.exchange.PrivateSubmit"
 

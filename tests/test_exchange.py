@@ -2,7 +2,7 @@
 
 release_assignment -> fetch_assignment -> submit -> collect -> autograde -> release_feedback ->
 fetch_feedback, each command run as its own user in its own home, with the repository's
-nbgrader_config.py (instructor) and deploy/student_nbgrader_config.py (students). ``.ci/run`` creates the
+nbgrader_config.py (instructor) and deploy/jupyter/student/nbgrader_config.py (students). ``.ci/run`` creates the
 users; the test needs root to switch between them.
 """
 
@@ -80,11 +80,7 @@ def exchange():
         os.chown(home, entry.pw_uid, entry.pw_gid)
         os.chmod(home, 0o700)
         homes[user] = home
-    student_config = base / "student-config"
-    student_config.mkdir()
-    shutil.copy(REPO / "deploy" / "student_nbgrader_config.py", student_config / "nbgrader_config.py")
-    os.chmod(student_config, 0o755)
-    os.chmod(student_config / "nbgrader_config.py", 0o644)
+    student_config = REPO / "deploy" / "jupyter" / "student"
     # The instructor's course directory, in the instructor's private home.
     course = homes[INSTRUCTOR] / "course"
     course.mkdir()

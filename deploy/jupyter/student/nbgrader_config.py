@@ -1,4 +1,7 @@
-"""nbgrader settings for students' accounts: install as /etc/jupyter/nbgrader_config.py.
+"""nbgrader settings for students' accounts.
+
+JupyterHub (deploy/jupyterhub_config.py) puts this folder on students' JUPYTER_CONFIG_PATH; on a
+plain machine, copy this file to /etc/jupyter/nbgrader_config.py.
 
 With it, students fetch and submit with plain `nbgrader fetch_assignment <id>` / `nbgrader submit <id>`
 (or the Assignments tab of JupyterLab), and fetch feedback with `nbgrader fetch_feedback <id>`.

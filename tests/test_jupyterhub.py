@@ -1,0 +1,171 @@
+"""A real JupyterHub for a class (deploy/jupyterhub_config.py) on localhost.
+
+The instructor releases an assignment to the exchange; a student logs in through the hub's REST API,
+starts their server, and lists the released assignment through nbgrader's assignment-list API. The
+student's server has no formgrader; the instructor's has. The proxy is the configurable-http-proxy
+package from PyPI.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from course import REPO, make_course
+
+from coursekit.grading import nbgrader
+
+ASSIGNMENT = "initialization"
+COURSE = "improving-dnn"
+PASSWORD = "class-password"
+START_TIMEOUT = 90  # seconds for the hub, then for a user's server
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(url, method="GET", token=None, body=None):
+    """(status, parsed JSON or text) of an HTTP request."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"token {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def wait_for(check, what, timeout=START_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def hub():
+    base = Path(tempfile.mkdtemp(prefix="dnn-hub-test-"))
+    exchange = base / "exchange"
+    exchange.mkdir()
+    os.chmod(exchange, 0o1777)
+    course = base / "course"
+    course.mkdir()
+    make_course(course)
+    env = dict(os.environ, NBGRADER_EXCHANGE_ROOT=str(exchange))
+    os.environ["NBGRADER_EXCHANGE_ROOT"] = str(exchange)
+    try:
+        nbgrader("generate_assignment", ASSIGNMENT, root=course)
+        nbgrader("release_assignment", ASSIGNMENT, root=course)
+    finally:
+        del os.environ["NBGRADER_EXCHANGE_ROOT"]
+    (base / "homes").mkdir()
+    (base / "roster.txt").write_text("alice\nbob\n")
+    port = free_port()
+    env.update(
+        DNN_HUB_AUTH="dummy",
+        DNN_HUB_PASSWORD=PASSWORD,
+        DNN_HUB_SPAWNER="simple",
+        DNN_HUB_HOMES=str(base / "homes"),
+        DNN_HUB_PORT=str(port),
+        DNN_INSTRUCTORS="teacher",
+        DNN_CLASS_ROSTER=str(base / "roster.txt"),
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+    )
+    command = [
+        sys.executable, "-m", "jupyterhub", "-f", str(REPO / "deploy" / "jupyterhub_config.py"),
+        f"--JupyterHub.hub_port={free_port()}", f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{free_port()}",
+    ]  # fmt: skip
+    log = open(base / "hub.log", "w")  # noqa: SIM115 -- closed below
+    process = subprocess.Popen(command, cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def up():
+        if process.poll() is not None:
+            pytest.fail(f"JupyterHub exited:\n{(base / 'hub.log').read_text()[-3000:]}")
+        try:
+            return request(f"{url}/hub/api/")[0] == 200
+        except OSError:
+            return False
+
+    wait_for(up, "JupyterHub to start")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def login(url, name):
+    """A token for ``name``, obtained with their username and password through the REST API."""
+    status, reply = request(
+        f"{url}/hub/api/users/{name}/tokens",
+        method="POST",
+        body={"auth": {"username": name, "password": PASSWORD}, "note": "test", "expires_in": 600},
+    )
+    assert status in (200, 201), reply
+    return reply["token"]
+
+
+def start_server(url, name, token):
+    status, reply = request(f"{url}/hub/api/users/{name}/server", method="POST", token=token, body={})
+    assert status in (201, 202), reply
+
+    def ready():
+        _, user = request(f"{url}/hub/api/users/{name}", token=token)
+        return isinstance(user, dict) and user.get("servers", {}).get("", {}).get("ready")
+
+    wait_for(ready, f"{name}'s server")
+
+
+def test_student_lists_the_released_assignment(hub):
+    token = login(hub, "alice")
+    start_server(hub, "alice", token)
+    status, reply = request(f"{hub}/user/alice/assignments?course_id={COURSE}", token=token)
+    assert status == 200, reply
+    assert reply["success"], reply
+    released = [(a["course_id"], a["assignment_id"], a["status"]) for a in reply["value"]]
+    assert (COURSE, ASSIGNMENT, "released") in released
+    # A student has no formgrader.
+    status, _ = request(f"{hub}/user/alice/formgrader", token=token)
+    assert status == 404
+
+
+def test_wrong_password_or_unknown_user_gets_no_token(hub):
+    for name, password in (("bob", "guess" + secrets.token_hex(4)), ("mallory", PASSWORD)):
+        status, _ = request(
+            f"{hub}/hub/api/users/{name}/tokens",
+            method="POST",
+            body={"auth": {"username": name, "password": password}},
+        )
+        assert status == 403, name
+
+
+def test_instructor_has_the_formgrader(hub):
+    token = login(hub, "teacher")
+    start_server(hub, "teacher", token)
+    status, _ = request(f"{hub}/user/teacher/formgrader", token=token)
+    assert status == 200
