@@ -29,12 +29,7 @@ from nbclient import NotebookClient
 
 from coursekit import COURSE_ROOT
 from coursekit.autograde import autograde, gradebook_url
-from coursekit.grading import assignments, release
-
-
-def source_notebook(assignment, root=COURSE_ROOT):
-    (path,) = (Path(root) / "notebooks" / assignment).glob("*.ipynb")
-    return path
+from coursekit.grading import assignments, release, source_notebook
 
 
 def run_all(path):

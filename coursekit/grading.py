@@ -42,6 +42,12 @@ def assignments(root=COURSE_ROOT):
     return [a for a in ASSIGNMENTS if any((Path(root) / "notebooks" / a).glob("*.ipynb"))]
 
 
+def source_notebook(assignment, root=COURSE_ROOT):
+    """The path of an assignment's (single) source notebook, notebooks/<assignment>/<Name>.ipynb."""
+    (path,) = (Path(root) / "notebooks" / assignment).glob("*.ipynb")
+    return path
+
+
 def release(root=COURSE_ROOT, ids=None):
     """Generate release/<assignment>/ (solutions and hidden tests removed) for each assignment."""
     for assignment in ids or assignments(root):

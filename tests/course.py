@@ -8,6 +8,7 @@ autograde them with the same commands an instructor runs.
 import importlib
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import nbformat
@@ -20,9 +21,11 @@ SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DO
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 
 
-def source_notebook(assignment, root=REPO):
-    (path,) = (Path(root) / "notebooks" / assignment).glob("*.ipynb")
-    return path
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def nbgrader_meta(cell):

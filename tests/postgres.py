@@ -8,13 +8,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
 
 import pytest
+from course import free_port
 
 INSTALL_HINT = "install PostgreSQL's server: sudo apt-get install postgresql"
 
@@ -22,12 +22,6 @@ INSTALL_HINT = "install PostgreSQL's server: sudo apt-get install postgresql"
 def server_binaries():
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[-3]))
     return os.path.dirname(found[-1]) if found else None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import urllib.request
 
 import nbformat
 import pytest
-from course import REPO, make_course, nbgrader_meta, source_notebook
+from course import REPO, free_port, make_course, nbgrader_meta, source_notebook
 
 from coursekit.grading import assignments, release
 
@@ -49,12 +48,6 @@ LAB_SETTINGS = {
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason=f"no Chromium: {INSTALL_HINT}"
 )
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from course import REPO, make_course
+from course import REPO, free_port, make_course
 
 from coursekit.grading import nbgrader
 
@@ -28,12 +27,6 @@ ASSIGNMENT = "initialization"
 COURSE = "improving-dnn"
 PASSWORD = "class-password"
 START_TIMEOUT = 90  # seconds for the hub, then for a user's server
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(url, method="GET", token=None, body=None):
