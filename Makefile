@@ -39,7 +39,7 @@ autograde: $(INSTALLED)
 
 # Re-execute every source notebook in place, refreshing the outputs nbval compares against.
 notebooks: $(INSTALLED)
-	for nb in notebooks/*/*.ipynb; do $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; done
+	for nb in notebooks/*/*.ipynb; do $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; done
 
 # Run-All time of each notebook and autograde time of one submission (median of 3 runs).
 bench: $(INSTALLED)
