@@ -131,6 +131,7 @@ class Outcome:
     ok: bool
     seconds: float
     error: str = ""
+    feedback_error: str = ""
     submission: dict = field(default_factory=dict)
 
 
@@ -143,6 +144,10 @@ def _grade(assignment, student):
     outcome = Outcome(assignment, student, bool(result["success"]), 0.0)
     if not result["success"]:
         outcome.error = _last_error(result.get("error") or result.get("log") or "")
+    else:
+        # Feedback here, in parallel, from this worker's gradebook, which holds the new scores.
+        feedback = _worker["api"].generate_feedback(assignment, student, force=True)
+        outcome.feedback_error = "" if feedback["success"] else _last_error(feedback.get("error") or "")
     with Gradebook(_worker["db_url"]) as gradebook:
         try:
             submission = gradebook.find_submission(assignment, student)
@@ -275,7 +280,7 @@ def autograde(root=COURSE_ROOT, ids=None, jobs=None, students=None, stream=sys.s
                 problems.append(
                     Problem(outcome.student, outcome.assignment, name, f"grading error: {outcome.error}")
                 )
-    _feedback(root, ids, tasks, problems, stream)
+    _explain_problems(root, outcomes, problems, stream)
     _reports(root, ids, problems)
     print(
         f"graded {len(tasks)} submissions in {time.perf_counter() - progress.start:.1f} s with {jobs} worker(s); "
@@ -305,22 +310,19 @@ def _ensure_assignments(root, ids, db_url):
             )
 
 
-def _feedback(root, ids, tasks, problems, stream):
-    broken = {(p.student, p.assignment, p.notebook) for p in problems}
-    api = _api(root)
-    for assignment, student in tasks:
-        if any((student, assignment, nb) in broken for nb in source_notebooks(root, assignment)):
-            _explain(
-                root,
-                assignment,
-                student,
-                [p for p in problems if (p.student, p.assignment) == (student, assignment)],
-            )
-            continue
-        result = api.generate_feedback(assignment, student, force=True)
-        if not result["success"]:
+def _explain_problems(root, outcomes, problems, stream):
+    """Feedback pages for the notebooks that could not be graded; report feedback that failed."""
+    for assignment, student in sorted({(p.assignment, p.student) for p in problems}):
+        _explain(
+            root,
+            assignment,
+            student,
+            [p for p in problems if (p.student, p.assignment) == (student, assignment)],
+        )
+    for outcome in outcomes:
+        if outcome.feedback_error:
             print(
-                f"feedback for {student}/{assignment} failed: {_last_error(result.get('error', ''))}",
+                f"feedback for {outcome.student}/{outcome.assignment} failed: {outcome.feedback_error}",
                 file=stream,
             )
 
