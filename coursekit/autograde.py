@@ -273,15 +273,15 @@ def autograde(root=COURSE_ROOT, ids=None, jobs=None, students=None, stream=sys.s
         for problem in problems:
             zero_unreadable(gradebook, problem)
 
-    unexplained = {(p.student, p.assignment) for p in problems}
+    explained = {(p.student, p.assignment) for p in problems}
     for outcome in outcomes:
-        if not outcome.ok and (outcome.student, outcome.assignment) not in unexplained:
+        if not outcome.ok and (outcome.student, outcome.assignment) not in explained:
             for name in source_notebooks(root, outcome.assignment):
                 problems.append(
                     Problem(outcome.student, outcome.assignment, name, f"grading error: {outcome.error}")
                 )
     _explain_problems(root, outcomes, problems, stream)
-    _reports(root, ids, problems)
+    _reports(root, ids, problems, db_url)
     print(
         f"graded {len(tasks)} submissions in {time.perf_counter() - progress.start:.1f} s with {jobs} worker(s); "
         f"{len(problems)} problem(s) in problems.csv; grades.csv, summary.csv and tamper_report.csv written",
@@ -343,42 +343,34 @@ def _explain(root, assignment, student, problems):
         )
 
 
-def _reports(root, ids, problems):
+def _reports(root, ids, problems, db_url):
     from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
 
     root = Path(root)
-    with Gradebook(gradebook_url(root)) as gradebook:  # as `nbgrader export`, without its start-up
-        CsvExportPlugin(to=str(root / "grades.csv")).export(gradebook)
     with open(root / "problems.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "assignment", "notebook", "problem"])
         for p in sorted(problems, key=lambda p: (p.student, p.assignment)):
             writer.writerow([p.student, p.assignment, p.notebook, p.message])
-    with Gradebook(gradebook_url(root)) as gradebook, open(root / "summary.csv", "w", newline="") as f:
+    with Gradebook(db_url) as gradebook, open(root / "summary.csv", "w", newline="") as f:
+        CsvExportPlugin(to=str(root / "grades.csv")).export(gradebook)  # as `nbgrader export`
         writer = csv.writer(f)
         writer.writerow(["assignment", "exercise", "points", "students", "mean_score", "share_lost_points"])
         for assignment in ids:
-            for notebook in gradebook.find_assignment(assignment).notebooks:
+            graded = gradebook.find_assignment(assignment)
+            scores = {}  # (notebook, grade cell) -> every student's score, in one pass
+            for submission in graded.submissions:
+                for nb in submission.notebooks:
+                    for grade in nb.grades:
+                        scores.setdefault((nb.name, grade.name), []).append(grade.score)
+            for notebook in graded.notebooks:
                 for cell in notebook.grade_cells:
-                    scores = [
-                        grade.score
-                        for submission in gradebook.find_assignment(assignment).submissions
-                        for nb in submission.notebooks
-                        if nb.name == notebook.name
-                        for grade in nb.grades
-                        if grade.name == cell.name
-                    ]
-                    if scores:
-                        lost = sum(score < cell.max_score for score in scores) / len(scores)
+                    got = scores.get((notebook.name, cell.name))
+                    if got:
+                        lost = sum(score < cell.max_score for score in got) / len(got)
+                        mean = sum(got) / len(got)
                         writer.writerow(
-                            [
-                                assignment,
-                                cell.name,
-                                cell.max_score,
-                                len(scores),
-                                f"{sum(scores) / len(scores):.3f}",
-                                f"{lost:.3f}",
-                            ]
+                            [assignment, cell.name, cell.max_score, len(got), f"{mean:.3f}", f"{lost:.3f}"]
                         )
     scan_submissions(root, ids, root / "tamper_report.csv")

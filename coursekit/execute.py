@@ -104,11 +104,11 @@ class GuardedExecute(Execute):
 
     async def _silent(self, code, output=False):
         """Run code in the kernel without recording anything; return its stdout when asked."""
-        msg_id = await self._ensure(self.kc.execute(code, silent=not output, store_history=False))
+        msg_id = await ensure_async(self.kc.execute(code, silent=not output, store_history=False))
         text = []
         if output:
             while True:
-                msg = await self._ensure(self.kc.iopub_channel.get_msg(timeout=self.timeout or 30))
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.timeout or 30))
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue
                 if msg["msg_type"] == "stream":
@@ -117,10 +117,6 @@ class GuardedExecute(Execute):
                     break
         await self.async_wait_for_reply(msg_id)
         return "".join(text)
-
-    @staticmethod
-    async def _ensure(value):
-        return await ensure_async(value)
 
     def _fail_if_tampered(self, cell, report):
         try:
@@ -145,12 +141,12 @@ class GuardedExecute(Execute):
     async def _async_handle_timeout(self, timeout, cell=None):
         self.log.error("Cell timed out after %s s; interrupting the kernel", timeout)
         self._timed_out = True
-        await self._ensure(self.km.interrupt_kernel())
+        await ensure_async(self.km.interrupt_kernel())
         try:
-            msg_id = await self._ensure(self.kc.kernel_info())
-            reply = await self._ensure(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
+            msg_id = await ensure_async(self.kc.kernel_info())
+            reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
             while reply["parent_header"].get("msg_id") != msg_id:
-                reply = await self._ensure(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
+                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
         except Exception:  # noqa: BLE001 -- no answer in time: restart after this cell
             self._kernel_stuck = True
         return {
