@@ -1,5 +1,10 @@
 """Grade a whole class: parallel workers, one gradebook, progress, reports.
 
+Before grading, every worker grades each assignment's own source solution in the same sandbox and
+configuration (the canary, ``canary``): when the solution does not get full marks, the grading
+environment is broken (the kernel cannot import helpers, a dataset is missing, ...) and grading stops
+with ``CanaryFailed`` before anything is written to the course gradebook.
+
 nbgrader grades one submission at a time, and its SQLite gradebook is not safe for concurrent
 writers. Here ``jobs`` worker processes each run nbgrader's own Autograde converter (with the
 course's configuration: sandboxed, guarded execution) against a private scratch gradebook; the
@@ -49,7 +54,9 @@ def gradebook_url(root):
     return load_config(root).CourseDirectory.get("db_url") or f"sqlite:///{Path(root) / 'gradebook.db'}"
 
 
-def _api(root, db_url=None, release_dir=None):
+def _api(root, db_url=None, release_dir=None, **directories):
+    """nbgrader's API on the course ``root``; ``directories``: other CourseDirectory folders, e.g.
+    ``submitted_directory="/tmp/x/submitted"`` (an absolute path is used as is)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -58,6 +65,8 @@ def _api(root, db_url=None, release_dir=None):
         config.CourseDirectory.db_url = db_url
     if release_dir:
         config.CourseDirectory.release_directory = str(release_dir)
+    for name, path in directories.items():
+        setattr(config.CourseDirectory, name, str(path))
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
@@ -100,12 +109,90 @@ def check_submission(root, assignment, student):
     return problems
 
 
+# --- the canary: the source solution must get full marks where the submissions are graded ----------
+#: The student id under which the canary grades the source solution, in a scratch course folder.
+CANARY_STUDENT = "canary-source-solution"
+
+
+class CanaryFailed(RuntimeError):
+    """A grading process's environment does not give an assignment's source solution full marks."""
+
+
+def canary(root, assignment, db_url):
+    """Grade ``assignment``'s source solution in this process, exactly as submissions are graded.
+
+    Same course configuration (sandbox, tamper guard, time limits), same kernel, a scratch folder for
+    the submitted and autograded copies, and the gradebook ``db_url`` (a worker's scratch gradebook,
+    never the course's). Returns the seconds it took; raises ``CanaryFailed``, naming the first failing
+    cell and its error, unless every test cell gets full marks. A grading process calls it once per
+    assignment before it grades any submission of that assignment.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    start = time.perf_counter()
+    scratch = Path(tempfile.mkdtemp(prefix="canary-"))
+    try:
+        folders = {f"{step}_directory": scratch / step for step in ("submitted", "autograded", "feedback")}
+        api = _api(root, db_url=db_url, release_dir=scratch / "release", **folders)
+        shutil.copytree(
+            Path(root) / "notebooks" / assignment,
+            folders["submitted_directory"] / CANARY_STUDENT / assignment,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        )
+        result = api.autograde(assignment, CANARY_STUDENT, force=True, create=True)
+        lost = []
+        with Gradebook(db_url) as gradebook:
+            try:
+                submission = gradebook.find_submission(assignment, CANARY_STUDENT)
+                lost = [
+                    f"{g.name} {g.score:g}/{g.max_score:g}"
+                    for nb in submission.notebooks
+                    for g in nb.grades
+                    if g.score != g.max_score
+                ]
+                gradebook.remove_submission(assignment, CANARY_STUDENT)
+            except MissingEntry:
+                lost = ["no grades recorded"]
+        if result["success"] and not lost:
+            return time.perf_counter() - start
+        graded = sorted((folders["autograded_directory"] / CANARY_STUDENT / assignment).glob("*.ipynb"))
+        cause = _first_failing_cell(graded) or _last_error(result.get("error") or result.get("log") or "")
+        raise CanaryFailed(
+            f"canary failed: the source solution of {assignment} does not get full marks in this grading "
+            f"environment (lost: {', '.join(lost) or 'everything'}). {cause}. Nothing was recorded in "
+            "the course gradebook; fix the grading environment and run autograde again."
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _first_failing_cell(paths):
+    """'<notebook> cell N (first line): Error: message' for the first cell with an error output."""
+    for path in paths:
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001,S112 -- nothing to say of a notebook nbgrader did not write
+            continue
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if output.output_type != "error":
+                    continue
+                first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                cause = f"{path.name} cell {index} ({first_line!r}) failed: {output.ename}: {output.evalue}"
+                for package in ("helpers", "coursekit"):
+                    if output.ename == "ModuleNotFoundError" and f"'{package}" in output.evalue:
+                        return f"The grading kernel cannot import {package}: {cause}"
+                return f"First failing cell: {cause}"
+    return ""
+
+
 # --- workers ------------------------------------------------------------------------------------
 _worker = {}
 
 
 def _init_worker(root, ids, main_db_url):
-    """Give this worker process a private scratch gradebook holding the assignments."""
+    """Give this worker process a private scratch gradebook holding the assignments, then run the
+    canary of each assignment in it (its failure is raised by every ``_grade`` call of this worker)."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one kernel per core; tiny matrices
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
@@ -121,7 +208,12 @@ def _init_worker(root, ids, main_db_url):
         result = api.generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"cannot prepare {assignment}: {result.get('error') or result.get('log')}")
-    _worker.update(api=api, db_url=f"sqlite:///{db_path}")
+    _worker.update(api=api, db_url=f"sqlite:///{db_path}", canary_seconds=0.0, canary_error=None)
+    try:
+        for assignment in ids:
+            _worker["canary_seconds"] += canary(root, assignment, _worker["db_url"])
+    except CanaryFailed as error:
+        _worker["canary_error"] = str(error)
 
 
 @dataclass
@@ -133,15 +225,20 @@ class Outcome:
     error: str = ""
     feedback_error: str = ""
     submission: dict = field(default_factory=dict)
+    worker: int = 0  # the grading process's id
+    canary_seconds: float = 0.0  # what that worker's canaries cost it
 
 
 def _grade(assignment, student):
     """Autograde one submission in this worker; return its grades as plain data."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    if _worker["canary_error"]:
+        raise CanaryFailed(_worker["canary_error"])
     start = time.perf_counter()
     result = _worker["api"].autograde(assignment, student, force=True, create=True)
     outcome = Outcome(assignment, student, bool(result["success"]), 0.0)
+    outcome.worker, outcome.canary_seconds = os.getpid(), _worker["canary_seconds"]
     if not result["success"]:
         outcome.error = _last_error(result.get("error") or result.get("log") or "")
     else:
@@ -241,7 +338,8 @@ def autograde(root=COURSE_ROOT, ids=None, jobs=None, students=None, stream=sys.s
     """Grade every submission of ``ids`` (default: all assignments) with ``jobs`` workers.
 
     ``students`` limits grading to those students (e.g. to regrade a resubmission). Returns the
-    outcomes, one per submission, sorted by assignment and student.
+    outcomes, one per submission, sorted by assignment and student. Raises ``CanaryFailed`` (and
+    records nothing) when a worker's grading environment does not give a source solution full marks.
     """
     from nbgrader.api import Gradebook
 
@@ -258,18 +356,31 @@ def autograde(root=COURSE_ROOT, ids=None, jobs=None, students=None, stream=sys.s
     _ensure_assignments(root, ids, db_url)
 
     progress, outcomes = Progress(len(tasks), problems, stream), []
+    workers = min(jobs, len(tasks))
+    canaries = {}  # worker -> seconds its canaries took; each passed before it graded anything
     with (
         ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), initializer=_init_worker, initargs=(str(root), ids, db_url)
+            max_workers=workers, initializer=_init_worker, initargs=(str(root), ids, db_url)
         ) as pool,
         Gradebook(db_url) as gradebook,
     ):
-        futures = [pool.submit(_grade, a, s) for a, s in tasks]
-        for future in as_completed(futures):
-            outcome = future.result()
+        futures, recorded = [pool.submit(_grade, a, s) for a, s in tasks], 0
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes.append(outcome)
+                progress.update(outcome)
+                canaries[outcome.worker] = outcome.canary_seconds
+                # Nothing is recorded until every worker has shown that its canaries passed.
+                if len(canaries) == workers:
+                    for waiting in outcomes[recorded:]:
+                        record(gradebook, waiting)
+                    recorded = len(outcomes)
+        except CanaryFailed:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        for outcome in outcomes[recorded:]:
             record(gradebook, outcome)
-            outcomes.append(outcome)
-            progress.update(outcome)
         for problem in problems:
             zero_unreadable(gradebook, problem)
 
@@ -282,6 +393,11 @@ def autograde(root=COURSE_ROOT, ids=None, jobs=None, students=None, stream=sys.s
                 )
     _explain_problems(root, outcomes, problems, stream)
     _reports(root, ids, problems, db_url)
+    print(
+        f"canary: every source solution got full marks in {len(canaries)} worker(s), "
+        f"{sum(canaries.values()):.1f} s in all ({len(ids)} assignment(s) per worker)",
+        file=stream,
+    )
     print(
         f"graded {len(tasks)} submissions in {time.perf_counter() - progress.start:.1f} s with {jobs} worker(s); "
         f"{len(problems)} problem(s) in problems.csv; grades.csv, summary.csv and tamper_report.csv written",

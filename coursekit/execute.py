@@ -12,6 +12,8 @@
 - **output cap**: a cell's output beyond ``max_output_chars`` characters is dropped, with a note;
 - **tamper guard**: before each grade cell the watched functions (numpy, builtins, helpers' checks)
   are restored, and a grade cell during which one was replaced fails (``coursekit.guard``).
+  A kernel in which the guard cannot start (its Python cannot import coursekit) fails every grade
+  cell, saying why: without the guard a grade cannot be trusted.
 """
 
 import json
@@ -30,6 +32,14 @@ GUARD_RESTORE = "import coursekit.guard as __guard; __guard.restore(get_ipython(
 GUARD_CHECK = (
     "import coursekit.guard as __guard; print(__import__('json').dumps(__guard.changed())); del __guard"
 )
+
+
+def _error_of(reply):
+    """'ename: evalue' of a failed execute reply; '' when it succeeded."""
+    content = (reply or {}).get("content", {})
+    if content.get("status", "ok") == "ok":
+        return ""
+    return f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
 
 
 class GuardedExecute(Execute):
@@ -69,7 +79,8 @@ class GuardedExecute(Execute):
     async def _run_from(self, start, survivors):
         """Run cells from ``start`` in a fresh kernel; return where to restart, or None when done."""
         async with self.async_setup_kernel():
-            await self._silent(GUARD_INSTALL.format(limit=self.max_output_chars))
+            reply = await self._silent(GUARD_INSTALL.format(limit=self.max_output_chars), reply=True)
+            guard_error = _error_of(reply)
             for index in list(survivors):
                 try:
                     await self._silent(self.nb.cells[index].source)
@@ -79,16 +90,23 @@ class GuardedExecute(Execute):
             for index in range(start, len(self.nb.cells)):
                 cell = self.nb.cells[index]
                 grade = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
+                guarded = grade and not guard_error
                 try:
-                    if grade:
+                    if guarded:
                         await self._silent(GUARD_RESTORE)
                     self._timed_out = False
                     await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
                     if self._kernel_stuck:
                         self._kernel_stuck = False
                         return index + 1
-                    if grade:
+                    if guarded:
                         self._fail_if_tampered(cell, await self._silent(GUARD_CHECK, output=True))
+                    elif grade:
+                        self._add_error(
+                            cell,
+                            "GuardError",
+                            f"the tamper guard did not start in the grading kernel: {guard_error}",
+                        )
                     if self._timed_out:
                         continue  # replaying it after a restart would only time out again
                 except DeadKernelError:
@@ -102,8 +120,8 @@ class GuardedExecute(Execute):
                 survivors.append(index)
         return None
 
-    async def _silent(self, code, output=False):
-        """Run code in the kernel without recording anything; return its stdout when asked."""
+    async def _silent(self, code, output=False, reply=False):
+        """Run code in the kernel without recording anything; return its stdout, or its reply, when asked."""
         msg_id = await ensure_async(self.kc.execute(code, silent=not output, store_history=False))
         text = []
         if output:
@@ -115,8 +133,8 @@ class GuardedExecute(Execute):
                     text.append(msg["content"]["text"])
                 if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                     break
-        await self.async_wait_for_reply(msg_id)
-        return "".join(text)
+        answer = await self.async_wait_for_reply(msg_id)
+        return answer if reply else "".join(text)
 
     def _fail_if_tampered(self, cell, report):
         try:

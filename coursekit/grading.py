@@ -96,9 +96,13 @@ def main(argv=None):
         release(args.root, args.assignment)
         print(f"released: {', '.join(args.assignment or assignments(args.root))}")
     elif args.command == "autograde":
-        from coursekit.autograde import autograde
+        from coursekit.autograde import CanaryFailed, autograde
 
-        autograde(args.root, args.assignment, jobs=args.jobs, students=args.student)
+        try:
+            autograde(args.root, args.assignment, jobs=args.jobs, students=args.student)
+        except CanaryFailed as error:
+            print(error, file=sys.stderr)
+            return 2
     else:
         results = validate(args.notebook, invert=args.invert)
         for kind, cells in results.items():
