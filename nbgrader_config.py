@@ -8,7 +8,7 @@ autograded/ and feedback/, and exports grades.csv
 
 import os
 
-from coursekit.preprocessors import ConciseErrors, StarterCode
+from coursekit.plugins import ConciseErrors, StarterCode
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
@@ -20,7 +20,7 @@ c.CourseDirectory.course_id = "improving-dnn"
 # of the machine (or of the JupyterHub) can reach, world-writable with the sticky bit (mode 1777).
 # deploy/jupyter/student/nbgrader_config.py is the students' side of the same settings.
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/usr/local/share/nbgrader/exchange")
-c.ExchangeFactory.submit = "coursekit.exchange.PrivateSubmit"
+c.ExchangeFactory.submit = "coursekit.plugins.PrivateSubmit"
 
 # What students see in place of a solution.
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
@@ -65,9 +65,9 @@ c.GenerateFeedback.preprocessors = [
 
 # Autograding executes untrusted code: coursekit's GuardedExecute runs it in a bubblewrap sandbox
 # with a memory limit, recovers from dead kernels and timeouts, caps output and fails tampered tests
-# (see coursekit/execute.py). The rest is nbgrader 0.9's default autograde pipeline.
+# (see coursekit/kernel/execute.py). The rest is nbgrader 0.9's default autograde pipeline.
 c.Autograde.autograde_preprocessors = [
-    "coursekit.execute.GuardedExecute",
+    "coursekit.kernel.execute.GuardedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -84,7 +84,7 @@ c.SandboxedKernelManager.hidden_paths = [c.Exchange.root]
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
-    "coursekit.preprocessors.ForgetForeignMetadata",
+    "coursekit.plugins.ForgetForeignMetadata",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -1,10 +1,28 @@
 """Instructor and maintainer tooling for the course: release, autograde, feedback and benchmarks.
 
 Students never need this package; their notebooks import ``helpers`` only.
+
+A submission's way through grading, one module per stage (``python -m coursekit autograde``):
+
+    course.py      the course directory: assignments, source and submitted notebooks, nbgrader's
+                   configuration and API, the gradebook's URL
+    release.py     release/<assignment>/ for students; validate a notebook
+    autograde.py   a class, top level only: plan -> grade (workers) -> record (gradebook) -> report
+    precheck.py    the checks before grading: missing, renamed or unreadable notebooks (Problem)
+    workers.py     one grading process: the canary first, then one submission at a time -> Outcome
+    kernel/        how untrusted code runs: execute.py (nbgrader's Execute, hardened), sandbox.py
+                   (bubblewrap, memory limit), guard.py (the tamper guard inside the kernel)
+    gradebook.py   the course gradebook's single writer: record one Outcome
+    feedback.py    what a student gets back: nbgrader's feedback page, or why a notebook was not graded
+    reports.py     grades.csv, summary.csv, problems.csv
+    tamper.py      the static scan of submissions: tamper_report.csv
+    plugins.py     the nbgrader extension points that nbgrader_config.py puts into nbgrader's pipelines
+    bench.py       benchmarks (make bench)
+
+Importing any of them changes nothing in the process (no PATH, no warning filters): what nbgrader
+needs of the process is set up where a command starts (``course.nbgrader_environment``).
 """
 
-import os
-import sys
 from pathlib import Path
 
 #: The course directory (the repository root): nbgrader_config.py, notebooks/, release/, ...
@@ -13,14 +31,4 @@ COURSE_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ("initialization", "regularization", "gradient_checking", "optimization")
 
 
-def scripts_on_path(env=None):
-    """``env`` (default: this process's environment) with this Python's scripts folder first on PATH.
-
-    nbgrader runs its database migrations through the ``alembic`` script of its own environment,
-    which is not on PATH when the environment is used without being activated.
-    """
-    env = os.environ if env is None else env
-    scripts = os.path.dirname(sys.executable)
-    if scripts not in env.get("PATH", "").split(os.pathsep):
-        env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
-    return env
+__all__ = ["ASSIGNMENTS", "COURSE_ROOT"]

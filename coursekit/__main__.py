@@ -1,5 +1,57 @@
+"""The command line: python -m coursekit release | autograde | validate.
+
+    python -m coursekit release            # release/<assignment>/ for every assignment
+    python -m coursekit autograde -j 2     # grade submitted/*/<assignment>/ with 2 workers
+    python -m coursekit validate NOTEBOOK  # exit 1 unless every test passes (--invert: fails)
+
+autograde exits 2, recording nothing, when the grading environment fails the canary
+(``coursekit.workers``).
+"""
+
+import argparse
 import sys
 
-from coursekit.grading import main
+from coursekit import COURSE_ROOT
+from coursekit.autograde import CanaryFailed, autograde
+from coursekit.course import assignments
+from coursekit.release import release, validate
 
-sys.exit(main())
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m coursekit", description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=str(COURSE_ROOT), help="course directory (default: the repository)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("release")
+    command.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    command = commands.add_parser("autograde")
+    command.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    command.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    command.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    check = commands.add_parser("validate")
+    check.add_argument("notebook")
+    check.add_argument("--invert", action="store_true", help="succeed only if every test fails")
+    args = parser.parse_args(argv)
+
+    if args.command == "release":
+        released = release(args.root, args.assignment or assignments(args.root))
+        print(f"released: {', '.join(released)}")
+    elif args.command == "autograde":
+        try:
+            autograde(args.root, args.assignment, jobs=args.jobs, students=args.student)
+        except CanaryFailed as error:
+            print(error, file=sys.stderr)
+            return 2
+    else:
+        results = validate(args.notebook, invert=args.invert)
+        for kind, cells in results.items():
+            for cell in cells:
+                print(f"{kind}: {cell['source'].splitlines()[0]}")
+                if cell.get("raw_error"):
+                    print("   ", cell["raw_error"].strip().splitlines()[-1])
+        print("OK" if not results else f"NOT OK ({', '.join(f'{len(v)} {k}' for k, v in results.items())})")
+        return 1 if results else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

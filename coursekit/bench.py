@@ -27,9 +27,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from coursekit import COURSE_ROOT
-from coursekit.autograde import autograde, gradebook_url
-from coursekit.grading import assignments, release, source_notebook
+from coursekit import COURSE_ROOT, course
+from coursekit.autograde import autograde
+from coursekit.release import release
 
 
 def run_all(path):
@@ -44,17 +44,17 @@ def run_all(path):
     return time.perf_counter() - start, started - start
 
 
-def new_course(ids):
+def new_course(assignments):
     root = Path(tempfile.mkdtemp(prefix="bench-course-"))
     shutil.copy(COURSE_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    for assignment in ids:
+    for assignment in assignments:
         shutil.copytree(COURSE_ROOT / "notebooks" / assignment, root / "notebooks" / assignment)
-    release(root, ids)
+    release(root, assignments)
     return root
 
 
 def submit(root, student, assignment, nb=None, text=None):
-    name = source_notebook(assignment).name
+    name = course.source_notebook(assignment).name
     folder = Path(root) / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     if text is not None:
@@ -63,14 +63,16 @@ def submit(root, student, assignment, nb=None, text=None):
         nbformat.write(nb, folder / name)
 
 
-def grade_complete_submission(ids, jobs):
+def grade_complete_submission(assignments, jobs):
     """(wall seconds, {assignment: seconds}) to grade one student's four solutions."""
-    root = new_course(ids)
+    root = new_course(assignments)
     try:
-        for assignment in ids:
-            submit(root, "student", assignment, nbformat.read(source_notebook(assignment), as_version=4))
+        for assignment in assignments:
+            submit(
+                root, "student", assignment, nbformat.read(course.source_notebook(assignment), as_version=4)
+            )
         start = time.perf_counter()
-        outcomes = autograde(root, ids, jobs=jobs, stream=io.StringIO())
+        outcomes = autograde(root, assignments, jobs=jobs, stream=io.StringIO())
         wall = time.perf_counter() - start
         assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
         return wall, {o.assignment: o.seconds for o in outcomes}
@@ -88,13 +90,13 @@ def partly_wrong(nb):
     return nb
 
 
-def class_benchmark(n, ids):
-    sources = {a: nbformat.read(source_notebook(a), as_version=4) for a in ids}
-    template = new_course(ids)
+def class_benchmark(n, assignments):
+    sources = {a: nbformat.read(course.source_notebook(a), as_version=4) for a in assignments}
+    template = new_course(assignments)
     kinds = ("correct", "partly-wrong", "broken")
     for i in range(n):
-        assignment, kind = ids[i % len(ids)], kinds[(i // len(ids)) % len(kinds)]
-        student = f"s{i // len(ids):03d}-{kind}"
+        assignment, kind = assignments[i % len(assignments)], kinds[(i // len(assignments)) % len(kinds)]
+        student = f"s{i // len(assignments):03d}-{kind}"
         if kind == "correct":
             submit(template, student, assignment, sources[assignment])
         elif kind == "partly-wrong":
@@ -106,13 +108,13 @@ def class_benchmark(n, ids):
         root = Path(tempfile.mkdtemp(prefix=f"bench-class-{jobs}-"))
         shutil.copytree(template, root, dirs_exist_ok=True)
         start = time.perf_counter()
-        autograde(root, ids, jobs=jobs, stream=io.StringIO())
+        autograde(root, assignments, jobs=jobs, stream=io.StringIO())
         wall = time.perf_counter() - start
-        results[jobs] = (wall, (root / "grades.csv").read_text(), _scores(root, ids))
+        results[jobs] = (wall, (root / "grades.csv").read_text(), _scores(root, assignments))
         shutil.rmtree(root, ignore_errors=True)
     shutil.rmtree(template, ignore_errors=True)
     (t1, _, g1), (t2, _, g2) = results[1], results[2]
-    print(f"{n} submissions ({', '.join(kinds)}), {len(ids)} assignments")
+    print(f"{n} submissions ({', '.join(kinds)}), {len(assignments)} assignments")
     print("| workers | wall time (s) | per submission (s) |")
     print("|---|---|---|")
     print(f"| 1 | {t1:.1f} | {t1 / n:.2f} |")
@@ -120,13 +122,13 @@ def class_benchmark(n, ids):
     print(f"speed-up {t1 / t2:.2f}x; grades identical: {g1 == g2}")
 
 
-def _scores(root, ids):
+def _scores(root, assignments):
     from nbgrader.api import Gradebook
 
-    with Gradebook(gradebook_url(root)) as gradebook:
+    with Gradebook(course.gradebook_url(root)) as gradebook:
         return sorted(
             (a, s.student_id, g.name, g.score)
-            for a in ids
+            for a in assignments
             for s in gradebook.find_assignment(a).submissions
             for nb in s.notebooks
             for g in nb.grades
@@ -141,20 +143,20 @@ def main(argv=None):
         "--class", dest="class_size", type=int, help="benchmark grading a class of N submissions"
     )
     args = parser.parse_args(argv)
-    ids = args.assignment or assignments()
+    assignments = args.assignment or course.assignments()
     print(f"machine: {platform.machine()}, {_cpu()}, Python {platform.python_version()}")
     if args.class_size:
-        class_benchmark(args.class_size, ids)
+        class_benchmark(args.class_size, assignments)
         return
 
-    run_times, kernel_times = {a: [] for a in ids}, {a: [] for a in ids}
-    walls, shares = [], {a: [] for a in ids}
+    run_times, kernel_times = {a: [] for a in assignments}, {a: [] for a in assignments}
+    walls, shares = [], {a: [] for a in assignments}
     for _ in range(args.runs):
-        for assignment in ids:
-            total, kernel = run_all(source_notebook(assignment))
+        for assignment in assignments:
+            total, kernel = run_all(course.source_notebook(assignment))
             run_times[assignment].append(total)
             kernel_times[assignment].append(kernel)
-        wall, per = grade_complete_submission(ids, jobs=2)
+        wall, per = grade_complete_submission(assignments, jobs=2)
         walls.append(wall)
         for assignment, seconds in per.items():
             shares[assignment].append(seconds)
@@ -162,7 +164,7 @@ def main(argv=None):
     print(f"median of {args.runs} runs")
     print("| notebook | Run-All (s) | of which kernel start (s) | autograde, this notebook (s) |")
     print("|---|---|---|---|")
-    for a in ids:
+    for a in assignments:
         print(
             f"| {a} | {median(run_times[a]):.2f} | {median(kernel_times[a]):.2f} | {median(shares[a]):.2f} |"
         )

@@ -11,11 +11,10 @@ import ast
 import builtins
 import csv
 import re
-from pathlib import Path
 
 import nbformat
 
-from coursekit.grading import submitted_students
+from coursekit.course import source_folder, submitted_folder, submitted_students
 
 WATCHED_MODULES = {"np", "numpy", "builtins", "__builtins__", "helpers", "checks", "testing", "math"}
 SUSPICIOUS_CALLS = {
@@ -129,16 +128,15 @@ def scan_notebook(nb, source=None):
     return found
 
 
-def scan_submissions(root, ids, report_path):
+def scan_submissions(root, assignments, report_path):
     """Write ``report_path`` (CSV: student, assignment, notebook, cell, finding); return the rows."""
-    root = Path(root)
     rows = []
-    for assignment in ids:
+    for assignment in assignments:
         sources = {
-            p.name: nbformat.read(p, as_version=4) for p in (root / "notebooks" / assignment).glob("*.ipynb")
+            p.name: nbformat.read(p, as_version=4) for p in source_folder(assignment, root).glob("*.ipynb")
         }
         for student in submitted_students(assignment, root):
-            for path in sorted((root / "submitted" / student / assignment).glob("*.ipynb")):
+            for path in sorted(submitted_folder(student, assignment, root).glob("*.ipynb")):
                 try:
                     nb = nbformat.read(path, as_version=4)
                 except Exception:  # noqa: BLE001,S112 -- unreadable notebooks are reported by the grader

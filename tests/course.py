@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from coursekit.grading import assignments, source_notebook  # noqa: F401 -- the tests import it from here
+from coursekit.course import assignments, source_notebook  # noqa: F401 -- the tests import it from here
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)

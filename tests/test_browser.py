@@ -19,7 +19,8 @@ import nbformat
 import pytest
 from course import REPO, free_port, make_course, nbgrader_meta, source_notebook
 
-from coursekit.grading import assignments, release
+from coursekit.course import assignments
+from coursekit.release import release
 
 CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = "install Debian's Chromium: sudo apt-get install chromium"

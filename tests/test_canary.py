@@ -20,9 +20,9 @@ import pytest
 from course import REPO, make_course, source_notebook, submit
 from nbgrader.api import Gradebook
 
-from coursekit.autograde import canary
-from coursekit.grading import release
-from coursekit.sandbox import kernel_paths
+from coursekit.kernel.sandbox import kernel_paths
+from coursekit.release import release
+from coursekit.workers import canary
 
 ASSIGNMENT = "initialization"
 

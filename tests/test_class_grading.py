@@ -21,7 +21,8 @@ from nbgrader.api import Gradebook
 from postgres import postgres_server
 
 from coursekit.autograde import autograde
-from coursekit.grading import assignments, release
+from coursekit.course import assignments
+from coursekit.release import release
 
 ASSIGNMENTS = assignments()
 

@@ -134,7 +134,7 @@ def round_trip(exchange):
     course = ex["course"]
     nbgrader(ex, INSTRUCTOR, "generate_assignment", ASSIGNMENT, cwd=course)
     nbgrader(ex, INSTRUCTOR, "release_assignment", ASSIGNMENT, cwd=course)
-    # The README's one-time set-up: submissions inherit the graders' group (coursekit.exchange).
+    # The README's one-time set-up: submissions inherit the graders' group (coursekit.plugins.PrivateSubmit).
     inbound = ex["root"] / COURSE / "inbound"
     as_user(ex, INSTRUCTOR, "chgrp", GRADERS, str(inbound))
     as_user(ex, INSTRUCTOR, "chmod", "2733", str(inbound))

@@ -27,8 +27,9 @@ from course import (
 )
 
 from coursekit.autograde import autograde
-from coursekit.grading import assignments, release, validate
-from coursekit.preprocessors import starter_code
+from coursekit.course import assignments
+from coursekit.plugins import starter_code
+from coursekit.release import release, validate
 
 ASSIGNMENTS = assignments()
 
@@ -77,7 +78,7 @@ def test_release_holds_no_solution_or_hidden_test(graded):
     text = "\n".join(c.source for c in released.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     outside = "\n".join(SOLUTION_REGION.sub("", HIDDEN_REGION.sub("", c.source)) for c in source.cells)
-    # Starter code (coursekit.preprocessors.StarterCode, e.g. a function with planted bugs) is released on
+    # Starter code (coursekit.plugins.StarterCode, e.g. a function with planted bugs) is released on
     # purpose: its lines are shown, and shared lines of the solution are no leak; every other line still is.
     starter = {line.strip() for c in source.cells for line in (starter_code(c) or "").splitlines()}
     assert starter <= {line.strip() for line in text.splitlines()}, "the release shows the starter code"

@@ -17,8 +17,9 @@ import pytest
 from course import make_course, nbgrader_meta, points, scores, solution_cells, source_notebook, submit
 
 from coursekit.autograde import autograde
-from coursekit.grading import assignments, release
-from coursekit.sandbox import bwrap_path
+from coursekit.course import assignments
+from coursekit.kernel.sandbox import bwrap_path
+from coursekit.release import release
 
 ASSIGNMENTS = assignments()
 CELL_TIMEOUT = 5  # seconds; the course default is 60

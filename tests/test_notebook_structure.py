@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from course import SOLUTION_REGION, grade_cells, nbgrader_meta, solution_cells, source_notebook
 
-from coursekit.grading import assignments
-from coursekit.preprocessors import insert_starter_code, starter_code
+from coursekit.course import assignments
+from coursekit.plugins import insert_starter_code, starter_code
 from helpers.notebook import EXPERIMENT_MARKER
 
 NOTEBOOKS = {a: nbformat.read(source_notebook(a), as_version=4) for a in assignments()}
@@ -63,7 +63,7 @@ def test_each_solution_is_followed_by_a_public_check_and_one_locked_test(nb):
 
 
 def test_starter_code_releases_its_function_and_differs_from_the_solution(nb):
-    """A solution cell may carry starter code for the release (coursekit.preprocessors.StarterCode)."""
+    """A solution cell may carry starter code for the release (coursekit.plugins.StarterCode)."""
     for cell in nb.cells:
         code = starter_code(cell)
         if code is None:

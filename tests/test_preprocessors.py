@@ -7,7 +7,7 @@ from nbgrader.converters.generate_assignment import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions
 from traitlets.config import PyFileConfigLoader
 
-from coursekit.preprocessors import STARTER_KEY, StarterCode, insert_starter_code, starter_code
+from coursekit.plugins import STARTER_KEY, StarterCode, insert_starter_code, starter_code
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 SOURCE = '''def f(x):

@@ -15,5 +15,5 @@ c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 c.CourseDirectory.course_id = "improving-dnn"
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/usr/local/share/nbgrader/exchange")
 
-# Submissions readable only by the student and the graders' group (see coursekit/exchange.py).
-c.ExchangeFactory.submit = "coursekit.exchange.PrivateSubmit"
+# Submissions readable only by the student and the graders' group (coursekit.plugins.PrivateSubmit).
+c.ExchangeFactory.submit = "coursekit.plugins.PrivateSubmit"

@@ -33,7 +33,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
-import coursekit
+from coursekit import COURSE_ROOT
 
 #: Where nbgrader's exchange keeps every student's submission by default.
 DEFAULT_EXCHANGE = "/usr/local/share/nbgrader/exchange"
@@ -131,7 +131,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         shown again, read-only, unless that would show a hidden folder itself.
         """
         course_root = os.path.realpath(self.course_root or os.getcwd())
-        hidden = {"/tmp", course_root, str(coursekit.COURSE_ROOT), DEFAULT_EXCHANGE, *self.hidden_paths}
+        hidden = {"/tmp", course_root, str(COURSE_ROOT), DEFAULT_EXCHANGE, *self.hidden_paths}
         # The checkout a package comes from (an editable install) holds source notebooks too.
         hidden |= {str(Path(p).parent) for p in needed if (Path(p).parent / "nbgrader_config.py").exists()}
         # Sorted, a parent comes before its children: an empty tmpfs first, re-binds inside it after.

@@ -2,7 +2,7 @@
 
 ``GuardedExecute`` replaces ``nbgrader.preprocessors.Execute`` in autograding. On top of it:
 
-- **sandbox**: kernels start through ``coursekit.sandbox.SandboxedKernelManager`` (bubblewrap, memory
+- **sandbox**: kernels start through ``coursekit.kernel.sandbox.SandboxedKernelManager`` (bubblewrap, memory
   limit);
 - **timeouts**: a cell running longer than ``timeout`` seconds is interrupted and gets the error
   "timed out after N s"; if the kernel does not come back from the interrupt it is restarted as below;
@@ -11,7 +11,7 @@
   outputs kept as they were), and execution continues with the next cell; each cell is tried once;
 - **output cap**: a cell's output beyond ``max_output_chars`` characters is dropped, with a note;
 - **tamper guard**: before each grade cell the watched functions (numpy, builtins, helpers' checks)
-  are restored, and a grade cell during which one was replaced fails (``coursekit.guard``).
+  are restored, and a grade cell during which one was replaced fails (``coursekit.kernel.guard``).
   A kernel in which the guard cannot start (its Python cannot import coursekit) fails every grade
   cell, saying why: without the guard a grade cannot be trusted.
 """
@@ -25,13 +25,13 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
-from coursekit.sandbox import SandboxedKernelManager
+from coursekit.kernel.sandbox import SandboxedKernelManager
 
-GUARD_INSTALL = "import coursekit.guard as __guard; __guard.install({limit}); del __guard"
-GUARD_RESTORE = "import coursekit.guard as __guard; __guard.restore(get_ipython().user_ns); del __guard"
-GUARD_CHECK = (
-    "import coursekit.guard as __guard; print(__import__('json').dumps(__guard.changed())); del __guard"
+GUARD_INSTALL = "import coursekit.kernel.guard as __guard; __guard.install({limit}); del __guard"
+GUARD_RESTORE = (
+    "import coursekit.kernel.guard as __guard; __guard.restore(get_ipython().user_ns); del __guard"
 )
+GUARD_CHECK = "import coursekit.kernel.guard as __guard; print(__import__('json').dumps(__guard.changed())); del __guard"
 
 
 def _error_of(reply):
