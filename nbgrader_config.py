@@ -4,13 +4,33 @@ notebooks/<assignment>/   source notebooks (solutions and hidden tests), one fol
 release/<assignment>/     what students receive (`make release`)
 submitted/<student>/<assignment>/  what students handed in; `make autograde` grades it into
 autograded/ and feedback/, and exports grades.csv
+
+nbgrader's pipelines are its own defaults (nbgrader 0.9, pinned in pyproject.toml) with the course's
+steps put in by name (coursekit/plugins.py), so that whatever else nbgrader does stays as it is.
 """
 
 import os
 
-from coursekit.plugins import ConciseErrors, StarterCode
+from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
+from nbgrader.preprocessors import ClearHiddenTests
+
+from coursekit.kernel.execute import GuardedExecute
+from coursekit.plugins import (
+    ConciseErrors,
+    ForgetForeignMetadata,
+    PrivateSubmit,
+    StarterCode,
+    inserted_after,
+    replaced,
+)
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+
+def default(converter, pipeline):
+    """nbgrader's default list of steps of one of its converters' pipelines."""
+    return list(converter.class_traits()[pipeline].default())
+
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "notebooks"
@@ -20,31 +40,18 @@ c.CourseDirectory.course_id = "improving-dnn"
 # of the machine (or of the JupyterHub) can reach, world-writable with the sticky bit (mode 1777).
 # deploy/jupyter/student/nbgrader_config.py is the students' side of the same settings.
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/usr/local/share/nbgrader/exchange")
-c.ExchangeFactory.submit = "coursekit.plugins.PrivateSubmit"
+c.ExchangeFactory.submit = PrivateSubmit
 
 # What students see in place of a solution.
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 c.ClearSolutions.code_stub = {"python": CODE_STUB}
 
-# nbgrader 0.9.6's release steps, plus StarterCode right after ClearSolutions: a solution cell that
-# carries starter code in its metadata (e.g. a function with planted bugs to find and fix) shows
-# that code instead of the stub.
+# Release: StarterCode right after ClearSolutions: a solution cell that carries starter code in its
+# metadata (e.g. a function with planted bugs to find and fix) shows that code instead of the stub.
 c.StarterCode.code_stub = CODE_STUB
-c.GenerateAssignment.preprocessors = [
-    "nbgrader.preprocessors.IncludeHeaderFooter",
-    "nbgrader.preprocessors.InstantiateTests",
-    "nbgrader.preprocessors.LockCells",
-    "nbgrader.preprocessors.ClearSolutions",
-    StarterCode,
-    "nbgrader.preprocessors.ClearOutput",
-    "nbgrader.preprocessors.CheckCellMetadata",
-    "nbgrader.preprocessors.ComputeChecksums",
-    "nbgrader.preprocessors.SaveCells",
-    "nbgrader.preprocessors.ClearHiddenTests",
-    "nbgrader.preprocessors.ClearMarkScheme",
-    "nbgrader.preprocessors.ComputeChecksums",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+c.GenerateAssignment.preprocessors = inserted_after(
+    default(GenerateAssignment, "preprocessors"), "ClearSolutions", StarterCode
+)
 
 # A grade cell a student deleted is put back from the source and graded, instead of silently
 # becoming "needs manual grading".
@@ -56,36 +63,24 @@ c.Execute.timeout = 60
 
 # Feedback shows each failed check's message but neither the hidden tests' code nor tracebacks
 # (which would quote hidden test lines).
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
-    ConciseErrors,
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-]
+c.GenerateFeedback.preprocessors = inserted_after(
+    default(GenerateFeedback, "preprocessors"), "GetGrades", ClearHiddenTests, ConciseErrors
+)
 
-# Autograding executes untrusted code: coursekit's GuardedExecute runs it in a bubblewrap sandbox
-# with a memory limit, recovers from dead kernels and timeouts, caps output and fails tampered tests
-# (see coursekit/kernel/execute.py). The rest is nbgrader 0.9's default autograde pipeline.
-c.Autograde.autograde_preprocessors = [
-    "coursekit.kernel.execute.GuardedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+# Autograding executes untrusted code: GuardedExecute, in place of nbgrader's Execute, runs it in a
+# bubblewrap sandbox with a memory limit, recovers from dead kernels and timeouts, caps output and
+# fails tampered tests (coursekit/kernel/).
+c.Autograde.autograde_preprocessors = replaced(
+    default(Autograde, "autograde_preprocessors"), "Execute", GuardedExecute
+)
 c.GuardedExecute.timeout = 60
-# Kernels that grade must not see the exchange either (every student's submission is there).
+# Kernels that grade must not see the course directory nor the exchange (every student's submission
+# is there).
+c.SandboxedKernelManager.course_root = c.CourseDirectory.root
 c.SandboxedKernelManager.hidden_paths = [c.Exchange.root]
 
-# nbgrader's sanitizing steps, plus ForgetForeignMetadata: a test cell whose id a student changed,
+# Sanitizing, ForgetForeignMetadata right after DeduplicateIds: a test cell whose id a student changed,
 # or a duplicated one, must not make nbgrader give up on the whole notebook.
-c.Autograde.sanitize_preprocessors = [
-    "nbgrader.preprocessors.ClearOutput",
-    "nbgrader.preprocessors.DeduplicateIds",
-    "coursekit.plugins.ForgetForeignMetadata",
-    "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+c.Autograde.sanitize_preprocessors = inserted_after(
+    default(Autograde, "sanitize_preprocessors"), "DeduplicateIds", ForgetForeignMetadata
+)

@@ -1,9 +1,9 @@
-"""The course's own release preprocessor: starter code in place of the solution stub."""
+"""The course's own release preprocessor (starter code in place of the solution stub), and its pipelines."""
 
 import nbformat
 import pytest
 from course import REPO
-from nbgrader.converters.generate_assignment import GenerateAssignment
+from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import ClearSolutions
 from traitlets.config import PyFileConfigLoader
 
@@ -85,13 +85,30 @@ def test_starter_code_reads_strings_and_lists_of_lines():
     assert starter_code(solution_cell(starter="a\nb")) == "a\nb"
 
 
+def step_names(steps):
+    """A pipeline's step names, whether it lists classes or dotted names."""
+    return [(step if isinstance(step, str) else step.__name__).rsplit(".", 1)[-1] for step in steps]
+
+
 def test_course_config_adds_starter_code_right_after_clear_solutions():
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
-    steps = config.GenerateAssignment.preprocessors
-    names = [step if isinstance(step, str) else step.__name__ for step in steps]
-    defaults = [step.__name__ for step in GenerateAssignment.class_traits()["preprocessors"].default()]
-    assert [n.rsplit(".", 1)[-1] for n in names if n != "StarterCode"] == defaults, (
-        "nbgrader's steps are kept"
-    )
-    assert names[names.index("nbgrader.preprocessors.ClearSolutions") + 1] == "StarterCode"
+    names = step_names(config.GenerateAssignment.preprocessors)
+    defaults = step_names(GenerateAssignment.class_traits()["preprocessors"].default())
+    assert [n for n in names if n != "StarterCode"] == defaults, "nbgrader's steps are kept"
+    assert names[names.index("ClearSolutions") + 1] == "StarterCode"
     assert config.StarterCode.code_stub == config.ClearSolutions.code_stub["python"]
+
+
+@pytest.mark.parametrize(
+    "converter, pipeline, expected",
+    [
+        (Autograde, "autograde_preprocessors", {"Execute": "GuardedExecute"}),
+        (Autograde, "sanitize_preprocessors", {"DeduplicateIds": "DeduplicateIds ForgetForeignMetadata"}),
+        (GenerateFeedback, "preprocessors", {"GetGrades": "GetGrades ClearHiddenTests ConciseErrors"}),
+    ],
+)
+def test_course_pipelines_are_nbgraders_defaults_with_the_course_steps(converter, pipeline, expected):
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    defaults = step_names(converter.class_traits()[pipeline].default())
+    wanted = [name for step in defaults for name in expected.get(step, step).split()]
+    assert step_names(config[converter.__name__][pipeline]) == wanted
