@@ -76,13 +76,24 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
 
     db_url = course.gradebook_url(root)
     n_workers = min(jobs, len(tasks))
-    progress, outcomes, canaries, recorded = Progress(len(tasks), stream), [], {}, 0
+    progress, outcomes, canaries = Progress(len(tasks), stream), [], {}
     with (
         ProcessPoolExecutor(
             n_workers, initializer=workers.init_worker, initargs=(str(root), assignments, db_url)
         ) as pool,
         ExitStack() as opened,
     ):
+        course_gradebook, recorded = None, 0
+
+        def record_waiting():
+            nonlocal course_gradebook, recorded
+            if course_gradebook is None:  # the first write of this run
+                gradebook.ensure_assignments(course.nbgrader_api(root), assignments)
+                course_gradebook = opened.enter_context(Gradebook(db_url))
+            for outcome in outcomes[recorded:]:
+                gradebook.record(course_gradebook, outcome)
+            recorded = len(outcomes)
+
         futures = [pool.submit(workers.grade, a, s) for a, s in tasks]
         try:
             for future in as_completed(futures):
@@ -92,20 +103,11 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
                 canaries[outcome.worker] = outcome.canary_seconds
                 # Nothing is recorded until every worker has shown that its canaries passed.
                 if len(canaries) == n_workers:
-                    if not recorded:
-                        gradebook.ensure_assignments(course.nbgrader_api(root), assignments)
-                        course_gradebook = opened.enter_context(Gradebook(db_url))
-                    for waiting in outcomes[recorded:]:
-                        gradebook.record(course_gradebook, waiting)
-                    recorded = len(outcomes)
+                    record_waiting()
         except CanaryFailed:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    if recorded < len(outcomes):  # a worker got no submission: its canary did not matter
-        gradebook.ensure_assignments(course.nbgrader_api(root), assignments)
-        with Gradebook(db_url) as course_gradebook:
-            for outcome in outcomes[recorded:]:
-                gradebook.record(course_gradebook, outcome)
+        record_waiting()  # all done: a worker that got no submission graded nothing
     return outcomes, canaries
 
 
