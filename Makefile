@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs (Python 3.10+, pip and make):
 #   make lab    set up .venv and start JupyterLab on the notebooks
 #   make test   set up .venv and run the whole test suite
-# Instructors: make release, make autograde. Maintainers: make notebooks, make bench.
+# Instructors: make release, make autograde. Maintainers: make notebooks, make bench, make lock.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,17 +9,32 @@ INSTALLED := $(VENV)/.installed
 # nbgrader runs helper scripts (alembic) that live next to the venv's python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test install release autograde notebooks bench
+.PHONY: lab test install release autograde notebooks bench lock lock-upgrade
 
 install: $(INSTALLED)
 
-# Reinstall when the project's metadata changes; helpers is installed editable, so code changes
-# need no reinstall.
-$(INSTALLED): pyproject.toml
+# The exact versions the test suite passed with (requirements.lock, every extra), then the kit itself,
+# editable, so code changes need no reinstall. Reinstall when the metadata or the lock changes.
+$(INSTALLED): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve requirements.lock from pyproject.toml's ranges after a dependency change, keeping the
+# pinned versions that still fit; lock-upgrade moves every package to its newest allowed release.
+# One lock for every Python the kit supports (uv's universal resolution: markers pick per version).
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --all-extras --universal --python-version 3.10 \
+	--custom-compile-command 'make lock' --quiet -o requirements.lock
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+	$(LOCK)
+lock-upgrade:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+	$(LOCK) --upgrade
 
 # Jupyter refuses to run as root unless told to (containers and CI machines run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
