@@ -2,6 +2,7 @@
 #   make lab    set up .venv and start JupyterLab on the notebooks
 #   make test   set up .venv and run the whole test suite
 # Instructors: make release, make autograde. Maintainers: make notebooks, make bench, make lock.
+# The class report: make report.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,6 +11,7 @@ INSTALLED := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: lab test install release autograde notebooks bench lock lock-upgrade
+.PHONY: report
 
 install: $(INSTALLED)
 
@@ -49,10 +51,14 @@ release: $(INSTALLED)
 	$(PY) -m coursekit release
 
 # Grade every submitted/<student>/<assignment>/ with JOBS workers (default: one per core), then
-# feedback/ HTML, grades.csv, summary.csv, problems.csv and tamper_report.csv.
+# feedback/ HTML, grades.csv, summary.csv, problems.csv, tamper_report.csv and report.html.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 autograde: $(INSTALLED)
 	$(PY) -m coursekit autograde --jobs $(JOBS)
+
+# report.html again from the gradebook and the course folder (autograde writes it too).
+report: $(INSTALLED)
+	$(PY) -m coursekit report
 
 # Re-execute every source notebook in place, refreshing the outputs nbval compares against.
 notebooks: $(INSTALLED)

@@ -31,6 +31,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from coursekit import COURSE_ROOT, scripts_on_path
 from coursekit.grading import assignments, submitted_students
+from coursekit.report import write_report
 from coursekit.scores import read_exercises
 from coursekit.tamper import scan_submissions
 
@@ -285,7 +286,8 @@ def autograde(root=COURSE_ROOT, ids=None, jobs=None, students=None, stream=sys.s
     _reports(root, ids, problems, db_url)
     print(
         f"graded {len(tasks)} submissions in {time.perf_counter() - progress.start:.1f} s with {jobs} worker(s); "
-        f"{len(problems)} problem(s) in problems.csv; grades.csv, summary.csv and tamper_report.csv written",
+        f"{len(problems)} problem(s) in problems.csv; grades.csv, summary.csv, tamper_report.csv and "
+        "report.html written",
         file=stream,
     )
     return sorted(outcomes, key=lambda o: (o.assignment, o.student))
@@ -359,8 +361,9 @@ def _reports(root, ids, problems, db_url):
         writer = csv.writer(f)
         writer.writerow(["assignment", "exercise", "points", "students", "mean_score", "share_lost_points"])
         for assignment, exercises in read_exercises(gradebook, ids).items():
-            for e in exercises:
+            for e in exercises:  # the numbers report.html shows
                 writer.writerow(
                     [assignment, e.name, e.max_score, e.students, f"{e.mean:.3f}", f"{e.share_lost:.3f}"]
                 )
     scan_submissions(root, ids, root / "tamper_report.csv")
+    write_report(root, db_url)  # every assignment of the gradebook, with the CSVs just written
