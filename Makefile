@@ -2,7 +2,7 @@
 #   make lab    set up .venv and start JupyterLab on the notebooks
 #   make test   set up .venv and run the whole test suite
 # Instructors: make release, make autograde. Maintainers: make notebooks, make bench, make lock.
-# The class report: make report.
+# The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=....
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: lab test install release autograde notebooks bench lock lock-upgrade
-.PHONY: report
+.PHONY: report export-canvas export-moodle
 
 install: $(INSTALLED)
 
@@ -59,6 +59,17 @@ autograde: $(INSTALLED)
 # report.html again from the gradebook and the course folder (autograde writes it too).
 report: $(INSTALLED)
 	$(PY) -m coursekit report
+
+# Grades for the learning-management system through nbgrader's exporter mechanism. ROSTER: a CSV
+# file with a student_id column (nbgrader ids) and the LMS's identity columns (see README).
+# Students missing from the roster or the gradebook are listed on stderr and in export_problems.csv.
+ROSTER ?= roster.csv
+EXPORT = $(VENV)/bin/nbgrader export --LmsExportPlugin.roster=$(ROSTER) \
+	--LmsExportPlugin.problems_to=export_problems.csv
+export-canvas: $(INSTALLED)
+	$(EXPORT) --exporter coursekit.lms.CanvasExportPlugin --to canvas_grades.csv
+export-moodle: $(INSTALLED)
+	$(EXPORT) --exporter coursekit.lms.MoodleExportPlugin --to moodle_grades.csv
 
 # Re-execute every source notebook in place, refreshing the outputs nbval compares against.
 notebooks: $(INSTALLED)
