@@ -31,6 +31,7 @@ Moodle's own grade export).
 """
 
 import csv
+from pathlib import Path
 
 from nbgrader.plugins import ExportPlugin
 from traitlets import Dict, Unicode
@@ -75,25 +76,8 @@ class LmsExportPlugin(ExportPlugin):
             a.name for a in gradebook.assignments if not self.assignment or a.name in self.assignment
         )
         max_scores = {a.name: a.max_score for a in gradebook.assignments}
-        students = [s.id for s in gradebook.students if not self.student or s.id in self.student]
-        submissions = read_submissions(gradebook, assignments)
-
-        for student in students:
-            if student not in roster and student not in self.rejected:
-                self.problem(student, "in the gradebook but not in the roster: grades not exported")
-        rows = []
-        for student, identity in roster.items():
-            if self.student and student not in self.student:
-                continue
-            if student in students:
-                scores = {
-                    a: submissions[a][student].final_score if student in submissions[a] else 0.0
-                    for a in assignments
-                }
-            else:
-                self.problem(student, "in the roster but not in the gradebook: exported with empty grades")
-                scores = {a: None for a in assignments}
-            rows.append((identity, scores))
+        students = {s.id for s in gradebook.students if not self.student or s.id in self.student}
+        rows = self.match(roster, students, assignments, read_submissions(gradebook, assignments))
         titles = [self.assignment_titles.get(a, a) for a in assignments]
         with open(dest, "w", newline="", encoding="utf-8") as f:
             self.write(csv.writer(f), titles, [max_scores[a] for a in assignments], assignments, rows)
@@ -104,11 +88,27 @@ class LmsExportPlugin(ExportPlugin):
                 writer.writerow(["student", "problem"])
                 writer.writerows(self.problems)
         if self.problems:
+            where = f"; see {self.problems_to}" if self.problems_to else ""
             self.log.warning(
-                "%d student(s) not matched between gradebook and roster%s",
-                len(self.problems),
-                f"; see {self.problems_to}" if self.problems_to else "",
+                "%d problem(s) matching the gradebook and the roster%s", len(self.problems), where
             )
+
+    def match(self, roster, students, assignments, submissions):
+        """[(roster row, {assignment: score or None})] in roster order; unmatched students are problems."""
+        for student in sorted(students):
+            if student not in roster and student not in self.rejected:
+                self.problem(student, "in the gradebook but not in the roster: grades not exported")
+        rows = []
+        for student, identity in roster.items():
+            if self.student and student not in self.student:
+                continue
+            if student in students:  # nbgrader export's rule: no submission scores 0
+                got = {a: submissions[a].get(student) for a in assignments}
+                rows.append((identity, {a: s.final_score if s else 0.0 for a, s in got.items()}))
+            else:
+                self.problem(student, "in the roster but not in the gradebook: exported with empty grades")
+                rows.append((identity, dict.fromkeys(assignments)))
+        return rows
 
     def problem(self, student, message):
         self.problems.append((student, message))
@@ -116,10 +116,13 @@ class LmsExportPlugin(ExportPlugin):
 
     def read_roster(self, path):
         """{nbgrader student id: the row's other columns}; duplicated and empty ids are problems."""
+        if not Path(path).is_file():
+            raise ValueError(f"roster {path} not found (a CSV file with a {self.roster_id_column} column)")
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
-            if self.roster_id_column not in (reader.fieldnames or []):
-                raise ValueError(f"roster {path} has no {self.roster_id_column!r} column")
+            for column in self.required_columns():
+                if column not in (reader.fieldnames or []):
+                    raise ValueError(f"roster {path} has no {column!r} column")
             roster, self.rejected = {}, set()
             for row in reader:
                 if self.skip_row(row):
@@ -135,6 +138,9 @@ class LmsExportPlugin(ExportPlugin):
                 else:
                     roster[student] = {k: (v or "").strip() for k, v in row.items() if k}
         return roster
+
+    def required_columns(self):
+        return [self.roster_id_column]
 
     def skip_row(self, row):
         """Canvas's gradebook export, which makes a handy roster, has a Points Possible row: not a student."""
@@ -186,12 +192,8 @@ class MoodleExportPlugin(LmsExportPlugin):
     def identity_help(self):
         return repr(self.identifier_column)
 
-    def read_roster(self, path):
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            columns = csv.DictReader(f).fieldnames or []
-        if self.identifier_column not in columns:
-            raise ValueError(f"roster {path} has no {self.identifier_column!r} column")
-        return super().read_roster(path)
+    def required_columns(self):
+        return [self.roster_id_column, self.identifier_column]
 
     def identified(self, row):
         return bool((row.get(self.identifier_column) or "").strip())

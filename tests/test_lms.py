@@ -183,6 +183,12 @@ def test_exporters_filter_assignments_and_refuse_a_roster_without_ids(graded_cla
             CanvasExportPlugin(roster=str(bad), to=str(tmp_path / "c.csv")).export(gradebook)
         with pytest.raises(ValueError, match="roster"):
             CanvasExportPlugin(to=str(tmp_path / "c.csv")).export(gradebook)
+        with pytest.raises(ValueError, match="not found"):
+            CanvasExportPlugin(roster=str(tmp_path / "nowhere.csv"), to=str(tmp_path / "c.csv")).export(
+                gradebook
+            )
+        with pytest.raises(ValueError, match="'ID number'"):
+            MoodleExportPlugin(roster=str(roster_path), identifier_column="ID number").export(gradebook)
 
 
 def test_roster_rows_without_an_lms_identity_or_twice_are_reported(graded_class, tmp_path):
