@@ -2,7 +2,8 @@
 #   make lab    set up .venv and start JupyterLab on the notebooks
 #   make test   set up .venv and run the whole test suite
 # Instructors: make release, make autograde. Maintainers: make notebooks, make bench, make lock.
-# The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=....
+# The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
+# its timing: make bench-report.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: lab test install release autograde notebooks bench lock lock-upgrade
-.PHONY: report export-canvas export-moodle
+.PHONY: report export-canvas export-moodle bench-report
 
 install: $(INSTALLED)
 
@@ -78,3 +79,7 @@ notebooks: $(INSTALLED)
 # Run-All time of each notebook and autograde time of one submission (median of 3 runs).
 bench: $(INSTALLED)
 	$(PY) -m coursekit.bench
+
+# Time to build report.html for classes of 40 and 400 submissions (made from a graded seed class).
+bench-report: $(INSTALLED)
+	$(PY) tests/bench_report.py 40 400
