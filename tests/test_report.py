@@ -5,10 +5,12 @@ the class of tests/report_class.py (45 graded submissions with planted mistakes)
 """
 
 import csv
+import html
 import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -17,7 +19,16 @@ from nbgrader.api import Gradebook
 from report_class import BROKEN, FLAGGED, LATE, PEOPLE, PLANTED
 from test_browser import CHROMIUM, CHROMIUM_FLAGS, browser  # noqa: F401 -- the kit's Chromium fixture
 
-from coursekit.report import anonymise, cell_messages, collect, message_key
+from coursekit.report import (
+    AssignmentReport,
+    Misconception,
+    anonymise,
+    cell_messages,
+    collect,
+    message_key,
+    render,
+)
+from coursekit.scores import Exercise, Submission
 
 
 # --- the normalisation rules -----------------------------------------------------------------------
@@ -95,6 +106,28 @@ def test_cell_messages_are_the_feedback_lines():
         ]
     }
     assert cell_messages(warning) == ["stderr: x.py:3: RuntimeWarning: overflow"]
+
+
+def test_everything_from_students_is_escaped():
+    hostile = "<img src=x onerror=alert(1)>"
+    student = "<b>eve</b>"
+    exercise = Exercise("a1", "Nb", "test_f", 1.0, {student: 0.0})
+    group = Misconception(f"AssertionError: {hostile}", {student}, Counter({f"AssertionError: {hostile}": 1}))
+    report = AssignmentReport(
+        name="a1",
+        max_score=1.0,
+        duedate=None,
+        submissions={student: Submission("a1", student, 0.0, 1.0, 0.0, None, None)},
+        exercises=[exercise],
+        misconceptions={"test_f": [group]},
+        silent={},
+        ungradable=[{"student": student, "notebook": "Nb.ipynb", "problem": hostile}],
+        flagged=[{"student": student, "notebook": "Nb.ipynb", "cell": "1", "finding": f"</table>{hostile}"}],
+        students=1,
+    )
+    page = render([report])
+    assert hostile not in page and student not in page and "</table><img" not in page
+    assert html.escape(hostile) in page and html.escape(student) in page
 
 
 # --- reading the page --------------------------------------------------------------------------------
