@@ -1,7 +1,9 @@
 # The two commands a fresh machine needs (Python 3.10+, pip and make):
 #   make lab    set up .venv and start JupyterLab on the notebooks
 #   make test   set up .venv and run the whole test suite
-# Instructors: make release, make autograde. Maintainers: make notebooks, make bench.
+# Instructors: make release, make autograde. Maintainers: make notebooks, make bench, make lock.
+# The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
+# its timing: make bench-report.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,17 +11,33 @@ INSTALLED := $(VENV)/.installed
 # nbgrader runs helper scripts (alembic) that live next to the venv's python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test install release autograde notebooks bench
+.PHONY: lab test install release autograde notebooks bench lock lock-upgrade
+.PHONY: report export-canvas export-moodle bench-report
 
 install: $(INSTALLED)
 
-# Reinstall when the project's metadata changes; helpers is installed editable, so code changes
-# need no reinstall.
-$(INSTALLED): pyproject.toml
+# The exact versions the test suite passed with (requirements.lock, every extra), then the kit itself,
+# editable, so code changes need no reinstall. Reinstall when the metadata or the lock changes.
+$(INSTALLED): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve requirements.lock from pyproject.toml's ranges after a dependency change, keeping the
+# pinned versions that still fit; lock-upgrade moves every package to its newest allowed release.
+# One lock for every Python the kit supports (uv's universal resolution: markers pick per version).
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --all-extras --universal --python-version 3.10 \
+	--custom-compile-command 'make lock' --quiet -o requirements.lock
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+	$(LOCK)
+lock-upgrade:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+	$(LOCK) --upgrade
 
 # Jupyter refuses to run as root unless told to (containers and CI machines run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -34,10 +52,25 @@ release: $(INSTALLED)
 	$(PY) -m coursekit release
 
 # Grade every submitted/<student>/<assignment>/ with JOBS workers (default: one per core), then
-# feedback/ HTML, grades.csv, summary.csv, problems.csv and tamper_report.csv.
+# feedback/ HTML, grades.csv, summary.csv, problems.csv, tamper_report.csv and report.html.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 autograde: $(INSTALLED)
 	$(PY) -m coursekit autograde --jobs $(JOBS)
+
+# report.html again from the gradebook and the course folder (autograde writes it too).
+report: $(INSTALLED)
+	$(PY) -m coursekit report
+
+# Grades for the learning-management system through nbgrader's exporter mechanism. ROSTER: a CSV
+# file with a student_id column (nbgrader ids) and the LMS's identity columns (see README).
+# Students missing from the roster or the gradebook are listed on stderr and in export_problems.csv.
+ROSTER ?= roster.csv
+EXPORT = $(VENV)/bin/nbgrader export --LmsExportPlugin.roster=$(ROSTER) \
+	--LmsExportPlugin.problems_to=export_problems.csv
+export-canvas: $(INSTALLED)
+	$(EXPORT) --exporter coursekit.lms.CanvasExportPlugin --to canvas_grades.csv
+export-moodle: $(INSTALLED)
+	$(EXPORT) --exporter coursekit.lms.MoodleExportPlugin --to moodle_grades.csv
 
 # Re-execute every source notebook in place, refreshing the outputs nbval compares against.
 notebooks: $(INSTALLED)
@@ -46,3 +79,7 @@ notebooks: $(INSTALLED)
 # Run-All time of each notebook and autograde time of one submission (median of 3 runs).
 bench: $(INSTALLED)
 	$(PY) -m coursekit.bench
+
+# Time to build report.html for classes of 40 and 400 submissions (made from a graded seed class).
+bench-report: $(INSTALLED)
+	$(PY) tests/bench_report.py 40 400

@@ -16,6 +16,8 @@ A submission's way through grading, one module per stage (``python -m coursekit 
     feedback.py    what a student gets back: nbgrader's feedback page, or why a notebook was not graded
     reports.py     grades.csv, summary.csv, problems.csv
     tamper.py      the static scan of submissions: tamper_report.csv
+    report.py      the class report, report.html, from the gradebook (scores.py: its one-query reads)
+    lms.py         grades for Canvas and Moodle, as nbgrader exporters
     plugins.py     the nbgrader extension points that nbgrader_config.py puts into nbgrader's pipelines
     bench.py       benchmarks (make bench)
 
@@ -28,7 +30,13 @@ from pathlib import Path
 #: The course directory (the repository root): nbgrader_config.py, notebooks/, release/, ...
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 #: Assignment ids, one per folder of notebooks/.
-ASSIGNMENTS = ("initialization", "regularization", "gradient_checking", "optimization")
+ASSIGNMENTS = (
+    "initialization",
+    "regularization",
+    "gradient_checking",
+    "optimization",
+    "hyperparameter_tuning",
+)
 
 
 __all__ = ["ASSIGNMENTS", "COURSE_ROOT"]

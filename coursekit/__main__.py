@@ -1,8 +1,9 @@
-"""The command line: python -m coursekit release | autograde | validate.
+"""The command line: python -m coursekit release | autograde | validate | report.
 
     python -m coursekit release            # release/<assignment>/ for every assignment
     python -m coursekit autograde -j 2     # grade submitted/*/<assignment>/ with 2 workers
     python -m coursekit validate NOTEBOOK  # exit 1 unless every test passes (--invert: fails)
+    python -m coursekit report             # report.html from the gradebook (coursekit.report)
 
 autograde exits 2, recording nothing, when the grading environment fails the canary
 (``coursekit.workers``).
@@ -13,8 +14,9 @@ import sys
 
 from coursekit import COURSE_ROOT
 from coursekit.autograde import CanaryFailed, autograde
-from coursekit.course import assignments
+from coursekit.course import assignments, gradebook_url
 from coursekit.release import release, validate
+from coursekit.report import write_report
 
 
 def main(argv=None):
@@ -30,6 +32,9 @@ def main(argv=None):
     check = commands.add_parser("validate")
     check.add_argument("notebook")
     check.add_argument("--invert", action="store_true", help="succeed only if every test fails")
+    command = commands.add_parser("report", help="write report.html from the gradebook and the course folder")
+    command.add_argument("assignment", nargs="*", help="assignment ids (default: all in the gradebook)")
+    command.add_argument("--to", help="where to write the page (default: <root>/report.html)")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -41,6 +46,8 @@ def main(argv=None):
         except CanaryFailed as error:
             print(error, file=sys.stderr)
             return 2
+    elif args.command == "report":
+        print(f"wrote {write_report(args.root, gradebook_url(args.root), args.assignment, to=args.to)}")
     else:
         results = validate(args.notebook, invert=args.invert)
         for kind, cells in results.items():

@@ -7,8 +7,9 @@
 - **record**: this process alone writes each Outcome into the course gradebook
   (``coursekit.gradebook.record``), and only once every worker's canary has passed: a broken grading
   environment stops the run with ``CanaryFailed`` before the course gradebook is touched;
-- **report**: grades.csv, summary.csv, problems.csv (``coursekit.reports``) and tamper_report.csv
-  (``coursekit.tamper``), and one line of progress per submission on ``stream``.
+- **report**: grades.csv, summary.csv, problems.csv (``coursekit.reports``), tamper_report.csv
+  (``coursekit.tamper``) and the class report, report.html (``coursekit.report``); and one line of
+  progress per submission on ``stream``.
 
 nbgrader grades one submission at a time; the same path runs with one worker, so a parallel run gives
 the same grades as a sequential one.
@@ -22,6 +23,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from coursekit import COURSE_ROOT, course, gradebook, reports, tamper, workers
+from coursekit.report import write_report
 from coursekit.workers import CanaryFailed
 
 __all__ = ["CanaryFailed", "autograde"]
@@ -52,7 +54,8 @@ def autograde(root=COURSE_ROOT, assignments=None, jobs=None, students=None, stre
     problems = sum(len(o.explained) for o in outcomes)
     print(
         f"graded {len(tasks)} submissions in {time.perf_counter() - start:.1f} s with {jobs} worker(s); "
-        f"{problems} problem(s) in problems.csv; grades.csv, summary.csv and tamper_report.csv written",
+        f"{problems} problem(s) in problems.csv; grades.csv, summary.csv, tamper_report.csv and "
+        "report.html written",
         file=stream,
     )
     return sorted(outcomes, key=lambda o: (o.assignment, o.student))
@@ -112,7 +115,7 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
 
 
 def report(root, assignments, outcomes, stream):
-    """The reports of a run: grades.csv, summary.csv, problems.csv and tamper_report.csv."""
+    """The reports of a run: grades.csv, summary.csv, problems.csv, tamper_report.csv and report.html."""
     for outcome in outcomes:
         if outcome.feedback_error:
             print(
@@ -120,8 +123,10 @@ def report(root, assignments, outcomes, stream):
                 file=stream,
             )
     problems = [p for o in outcomes for p in o.explained]
-    reports.write_reports(root, assignments, problems, course.gradebook_url(root))
+    db_url = course.gradebook_url(root)
+    reports.write_reports(root, assignments, problems, db_url)
     tamper.scan_submissions(root, assignments, Path(root) / "tamper_report.csv")
+    write_report(root, db_url)  # every assignment of the gradebook, with the CSVs just written
 
 
 class Progress:

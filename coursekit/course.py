@@ -86,6 +86,19 @@ def nbgrader_api(root=COURSE_ROOT, **course_directory):
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
+def scripts_on_path(env):
+    """A copy of the environment ``env`` with this Python's scripts folder first on PATH.
+
+    For a subprocess that runs nbgrader (``env=scripts_on_path(os.environ)``): nbgrader creates a
+    gradebook's tables by running the ``alembic`` script of its own environment.
+    """
+    env = dict(env)
+    scripts = os.path.dirname(sys.executable)
+    if scripts not in env.get("PATH", "").split(os.pathsep):
+        env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
+    return env
+
+
 @contextmanager
 def nbgrader_environment():
     """What nbgrader needs of this process while a command runs; undone afterwards.
@@ -99,9 +112,7 @@ def nbgrader_environment():
     from sqlalchemy.exc import SAWarning
 
     saved = os.environ.get("PATH")
-    scripts = os.path.dirname(sys.executable)
-    if scripts not in (saved or "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + (saved or "")
+    os.environ["PATH"] = scripts_on_path(os.environ)["PATH"]
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=SAWarning, message=".*not in session.*")

@@ -5,11 +5,13 @@
   on it -- which idea the class missed;
 - ``problems.csv``: the notebooks that could not be graded, by student, and why.
 
-(``tamper_report.csv`` is ``coursekit.tamper``'s.)
+(``tamper_report.csv`` is ``coursekit.tamper``'s, report.html ``coursekit.report``'s.)
 """
 
 import csv
 from pathlib import Path
+
+from coursekit.scores import read_exercises
 
 
 def write_reports(root, assignments, problems, db_url):
@@ -41,19 +43,8 @@ def write_summary(path, gradebook, assignments):
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["assignment", "exercise", "points", "students", "mean_score", "share_lost_points"])
-        for assignment in assignments:
-            graded = gradebook.find_assignment(assignment)
-            scores = {}  # (notebook, grade cell) -> every student's score, in one pass
-            for submission in graded.submissions:
-                for nb in submission.notebooks:
-                    for grade in nb.grades:
-                        scores.setdefault((nb.name, grade.name), []).append(grade.score)
-            for notebook in graded.notebooks:
-                for cell in notebook.grade_cells:
-                    got = scores.get((notebook.name, cell.name))
-                    if got:
-                        lost = sum(score < cell.max_score for score in got) / len(got)
-                        mean = sum(got) / len(got)
-                        writer.writerow(
-                            [assignment, cell.name, cell.max_score, len(got), f"{mean:.3f}", f"{lost:.3f}"]
-                        )
+        for assignment, exercises in read_exercises(gradebook, assignments).items():
+            for e in exercises:  # the numbers report.html shows
+                writer.writerow(
+                    [assignment, e.name, e.max_score, e.students, f"{e.mean:.3f}", f"{e.share_lost:.3f}"]
+                )

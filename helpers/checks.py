@@ -20,6 +20,7 @@ These checks are a student's quick feedback; grading uses the notebooks' own tes
 """
 
 import copy
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,42 +76,47 @@ class Expectation:
     evaluate: object
 
 
-def shape(at, expected):
-    """The picked value is an array of shape ``expected``."""
+def shape(at, expected, name=None):
+    """The picked value is an array of shape ``expected``; ``name`` replaces ``at`` in messages."""
     expected = tuple(expected)
+    name = name or _name(at)
 
     def evaluate(result):
         got = np.shape(_pick(result, at))
         if got != expected:
-            return f"{_name(at)} has shape {got}, expected {expected}"
+            return f"{name} has shape {got}, expected {expected}"
         return None
 
-    return Expectation(f"shape of {_name(at)}", evaluate)
+    return Expectation(f"shape of {name}", evaluate)
 
 
-def close(at, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """The picked value equals ``expected`` within tolerances (same shape required)."""
+def close(at, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, name=None):
+    """The picked value equals ``expected`` within tolerances (same shape required).
+
+    ``name`` is what messages call the picked value (default: derived from ``at``, e.g. ``[1]['mu']``).
+    """
     expected = np.asarray(expected, dtype=float)
+    name = name or _name(at)
 
     def evaluate(result):
         try:
             got = np.asarray(_pick(result, at), dtype=float)
         except (TypeError, ValueError):
-            return f"{_name(at)} is not numeric: {_pick(result, at)!r}"
+            return f"{name} is not numeric: {_pick(result, at)!r}"
         if got.shape != expected.shape:
-            return f"{_name(at)} has shape {got.shape}, expected {expected.shape}"
+            return f"{name} has shape {got.shape}, expected {expected.shape}"
         bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
         if bad.any():
             if got.ndim == 0:
-                return f"{_name(at)} is {float(got):.8g}, expected {float(expected):.8g}"
+                return f"{name} is {float(got):.8g}, expected {float(expected):.8g}"
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             return (
-                f"{_name(at)} differs in {int(bad.sum())} of {bad.size} entries; "
+                f"{name} differs in {int(bad.sum())} of {bad.size} entries; "
                 f"at {index} got {float(got[index]):.8g}, expected {float(expected[index]):.8g}"
             )
         return None
 
-    return Expectation(f"values of {_name(at)}", evaluate)
+    return Expectation(f"values of {name}", evaluate)
 
 
 def equal(at, expected):
@@ -182,6 +188,69 @@ def holds(description, predicate):
         return None
 
     return Expectation(description, evaluate)
+
+
+def _same(before, after):
+    """Whether an argument is unchanged: equal arrays, dicts and sequences of them (generators are skipped)."""
+    if isinstance(before, np.random.Generator):
+        return True  # a generator advances when it is used, which is what it is for
+    if isinstance(before, dict):
+        return (
+            isinstance(after, dict)
+            and before.keys() == after.keys()
+            and all(_same(before[k], after[k]) for k in before)
+        )
+    if isinstance(before, (list, tuple)):
+        return type(after) is type(before) and len(after) == len(before) and all(map(_same, before, after))
+    if isinstance(before, np.ndarray):
+        return isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after)
+    try:
+        return bool(before == after)
+    except (TypeError, ValueError):
+        return True
+
+
+def leaves_arguments_unchanged(function, *args, **kwargs):
+    """Calling ``function(*args, **kwargs)`` changes none of its array or dict arguments in place.
+
+    The expectation makes its own call on fresh copies of the arguments (a ``Case`` hands the function
+    copies, so the case's result cannot show it) and ignores the result under test.
+    """
+    names = list(inspect.signature(function).parameters)[: len(args)] + list(kwargs)
+
+    def evaluate(result):
+        pristine = copy.deepcopy(list(args) + list(kwargs.values()))
+        passed = copy.deepcopy(list(args) + list(kwargs.values()))
+        function(*passed[: len(args)], **dict(zip(kwargs, passed[len(args) :])))
+        changed = [name for name, before, after in zip(names, pristine, passed) if not _same(before, after)]
+        if changed:
+            return (
+                f"{function.__name__} changed the caller's {', '.join(changed)}: compute into new arrays and "
+                "dicts instead of updating the arguments in place"
+            )
+        return None
+
+    return Expectation(f"{function.__name__} leaves its arguments unchanged", evaluate)
+
+
+def keeps_global_random_state(function, *args, **kwargs):
+    """Calling ``function(*args, **kwargs)`` draws nothing from numpy's global random state (``np.random.*``).
+
+    The expectation makes its own call (on copies of the arguments) and ignores the result under test.
+    """
+
+    def evaluate(result):
+        before = np.random.get_state()
+        function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        after = np.random.get_state()
+        if not all(np.array_equal(b, a) for b, a in zip(before, after)):
+            return (
+                f"{function.__name__} changed numpy's global random state: draw from the generator it is given "
+                "(rng.uniform, rng.random, ...), never from np.random"
+            )
+        return None
+
+    return Expectation(f"{function.__name__} leaves numpy's global random state alone", evaluate)
 
 
 @dataclass
