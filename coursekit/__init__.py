@@ -14,7 +14,7 @@ A submission's way through grading, one module per stage (``python -m coursekit 
                    (bubblewrap, memory limit), guard.py (the tamper guard inside the kernel)
     gradebook.py   the course gradebook's single writer: record one Outcome
     feedback.py    what a student gets back: nbgrader's feedback page, or why a notebook was not graded
-    reports.py     grades.csv, summary.csv, problems.csv
+    tables.py      grades.csv, summary.csv, problems.csv
     tamper.py      the static scan of submissions: tamper_report.csv
     report.py      the class report, report.html, from the gradebook (scores.py: its one-query reads)
     lms.py         grades for Canvas and Moodle, as nbgrader exporters

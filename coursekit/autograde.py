@@ -7,7 +7,7 @@
 - **record**: this process alone writes each Outcome into the course gradebook
   (``coursekit.gradebook.record``), and only once every worker's canary has passed: a broken grading
   environment stops the run with ``CanaryFailed`` before the course gradebook is touched;
-- **report**: grades.csv, summary.csv, problems.csv (``coursekit.reports``), tamper_report.csv
+- **report**: grades.csv, summary.csv, problems.csv (``coursekit.tables``), tamper_report.csv
   (``coursekit.tamper``) and the class report, report.html (``coursekit.report``); and one line of
   progress per submission on ``stream``.
 
@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from pathlib import Path
 
-from coursekit import COURSE_ROOT, course, gradebook, reports, tamper, workers
+from coursekit import COURSE_ROOT, course, gradebook, tables, tamper, workers
 from coursekit.report import write_report
 from coursekit.workers import CanaryFailed
 
@@ -124,7 +124,7 @@ def report(root, assignments, outcomes, stream):
             )
     problems = [p for o in outcomes for p in o.explained]
     db_url = course.gradebook_url(root)
-    reports.write_reports(root, assignments, problems, db_url)
+    tables.write_tables(root, assignments, problems, db_url)
     tamper.scan_submissions(root, assignments, Path(root) / "tamper_report.csv")
     write_report(root, db_url)  # every assignment of the gradebook, with the CSVs just written
 

@@ -1,4 +1,4 @@
-"""The instructor's reports of a grading run, written into the course directory.
+"""The CSV tables of a grading run, written into the course directory (report.html is coursekit.report's).
 
 - ``grades.csv``: nbgrader's export (as ``nbgrader export``), one row per student and assignment;
 - ``summary.csv``: per exercise (grade cell), the mean score and the share of students who lost points
@@ -14,7 +14,7 @@ from pathlib import Path
 from coursekit.scores import read_exercises
 
 
-def write_reports(root, assignments, problems, db_url):
+def write_tables(root, assignments, problems, db_url):
     """problems.csv from ``problems``; grades.csv and summary.csv from the gradebook ``db_url``."""
     from nbgrader.api import Gradebook
 
