@@ -170,4 +170,53 @@ MORE_MISTAKES = [
         ],
     ),
     ("global-data", "backward_propagation_n", [("m = X.shape[1]", "m = 10")]),
+    # the mistakes: a signed difference, no denominator, a verdict that ignores the threshold
+    (
+        "signed-difference",
+        "gradient_check",
+        [("difference = np.linalg.norm(grad - gradapprox) /", "difference = (grad - gradapprox) /")],
+    ),
+    (
+        "no-denominator",
+        "gradient_check",
+        [
+            (
+                "np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))",
+                "np.linalg.norm(grad - gradapprox)",
+            )
+        ],
+    ),
+    ("verdict-ignores-threshold", "gradient_check", [('verdict = "passed" if', 'verdict = "passed" or')]),
+    (
+        "no-denominator-n",
+        "gradient_check_n",
+        [
+            (
+                "np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))",
+                "np.linalg.norm(grad - gradapprox)",
+            )
+        ],
+    ),
+    ("verdict-ignores-threshold-n", "gradient_check_n", [('verdict = "passed" if', 'verdict = "passed" or')]),
+    (
+        "fixed-epsilon-n",
+        "gradient_check_n",
+        [
+            ("theta_plus[i] += epsilon", "theta_plus[i] += 1e-7"),
+            ("theta_minus[i] -= epsilon", "theta_minus[i] -= 1e-7"),
+            ("(J_plus - J_minus) / (2 * epsilon)", "(J_plus - J_minus) / (2 * 1e-7)"),
+        ],
+    ),
+    # theta perturbed in place and never restored: every later entry is checked at a shifted point
+    (
+        "perturbs-theta-in-place-never-restored",
+        "gradient_check_n",
+        [
+            ("theta_plus = np.copy(theta)", "theta_plus = theta"),
+            (
+                "theta_minus = np.copy(theta)\n        theta_minus[i] -= epsilon",
+                "theta_minus = theta\n        theta_minus[i] -= 2 * epsilon",
+            ),
+        ],
+    ),
 ]

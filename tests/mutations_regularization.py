@@ -142,4 +142,14 @@ MORE_MISTAKES = [
         "backward_propagation_with_dropout",
         [(" / keep_prob\n", " * keep_prob\n")],
     ),
+    # the mistakes: masks from numpy's global generator; one mask forgotten in backward
+    (
+        "masks-from-np-random",
+        "forward_propagation_with_dropout",
+        [
+            ("rng.random(Z1.shape) < keep_prob", "np.random.rand(*Z1.shape) < keep_prob"),
+            ("rng.random(Z2.shape) < keep_prob", "np.random.rand(*Z2.shape) < keep_prob"),
+        ],
+    ),
+    ("first-mask-forgotten", "backward_propagation_with_dropout", [(' * cache["D1"]', "")]),
 ]
