@@ -2,7 +2,7 @@
 
 A check calls the student's function on a few ``Case``s and tests each result against a list of
 expectations. It prints one specific line per failed expectation (what was checked, expected vs
-got) or a single "all checks passed" line:
+got) and a summary line, or a single "all checks passed" line:
 
     run_checks(initialize_parameters_he, [
         Case(args=([2, 4, 1],), expect=[keys(["W1", "b1", "W2", "b2"]), shape("W1", (4, 2))]),
@@ -11,15 +11,35 @@ got) or a single "all checks passed" line:
 prints, for a wrong solution,
 
     initialize_parameters_he([2, 4, 1]): W1 has shape (4, 3), expected (4, 2)
+    1 of 2 checks failed.
 
 Expectations pick the part of the result to test with ``at``: ``None`` for the result itself, a
 key or index (``"W1"``, ``0``) or a tuple of them for nested results (``(0, "W1")``). A function in
 the tuple is applied to what was picked so far: ``close(("W1", np.std), 0.1, rtol=0.05)`` checks
-the standard deviation of W1 and reports it as ``std(W1)``.
-These checks are a student's quick feedback; grading uses the notebooks' own test cells.
+the standard deviation of W1 and reports it as ``std(W1)``. A function that returns several values
+names them with ``run_checks(..., returns=("parameters", "v"))``, so that ``(1, "dW1")`` reads
+``v['dW1']`` in the messages.
+
+What a student sees beyond wrong values:
+
+- an exception raised by their code is reported with the line of *their* code that raised it;
+- a function (or one it needs) that still raises ``NotImplementedError`` is reported as not done
+  yet, once, without a traceback;
+- ``Case(pure=True)`` also checks that the call left its arguments (dicts, lists, arrays) and numpy's
+  global random state as they were, the contract of the update and initialization functions;
+- ``Case(prepare=...)`` builds the arguments when the check runs (e.g. a cache made by the student's
+  own forward pass), so that an unfinished earlier exercise is reported, not raised.
+
+Every line is printed once. These checks are a student's quick feedback; grading uses the
+notebooks' own test cells.
 """
 
+import contextvars
 import copy
+import inspect
+import os
+import sysconfig
+import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +50,17 @@ DEFAULT_ATOL = 1e-8
 
 PASS_MARK = "All {n} checks passed."
 FAIL_MARK = "{failed} of {n} checks failed."
+
+#: Names of the values a function under check returns (``run_checks(..., returns=...)``), for messages.
+_RESULT_NAMES = contextvars.ContextVar("result_names", default=None)
+#: Folders whose code is not the student's: this package and the Python installation (numpy, stdlib).
+_LIBRARY_DIRS = tuple(
+    os.path.realpath(path) + os.sep
+    for path in {
+        os.path.dirname(os.path.abspath(__file__)),
+        *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    }
+)
 
 
 class _Missing(Exception):
@@ -56,12 +87,15 @@ def _name(at):
     if at is None:
         return "the result"
     path = at if isinstance(at, tuple) else (at,)
+    names = _RESULT_NAMES.get()
     name = ""
     for i, step in enumerate(path):
         if callable(step):
             name = f"{step.__name__}({name or 'the result'})"
         elif i == 0 and isinstance(step, str):
             name = step
+        elif i == 0 and names and isinstance(step, int) and -len(names) <= step < len(names):
+            name = names[step]
         else:
             name += f"[{step!r}]"
     return name
@@ -138,8 +172,12 @@ def dtype(at, kind):
     return Expectation(f"dtype of {_name(at)}", evaluate)
 
 
-def keys(expected, at=None):
-    """The picked value is a dict with exactly the keys ``expected``."""
+def keys(expected, at=None, allow_extra=False):
+    """The picked value is a dict with exactly the keys ``expected`` (or more, with ``allow_extra``).
+
+    Use ``allow_extra=True`` where the graders accept extra entries, e.g. gradients that also return
+    ``dZ3``.
+    """
     expected = list(expected)
 
     def evaluate(result):
@@ -147,7 +185,7 @@ def keys(expected, at=None):
         if not isinstance(got, dict):
             return f"{_name(at)} is a {type(got).__name__}, expected a dict with keys {expected}"
         missing = [k for k in expected if k not in got]
-        extra = [k for k in got if k not in expected]
+        extra = [] if allow_extra else [k for k in got if k not in expected]
         if missing or extra:
             parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
             return f"{_name(at)} has keys {list(got)}: " + ", ".join(parts)
@@ -189,19 +227,30 @@ class Case:
     """One call of the function under test and the expectations its result must meet.
 
     The arguments are deep-copied before each call, so a function that modifies its inputs cannot
-    change the case for the next check.
+    change the case for the next check. ``prepare``, a function of no arguments, builds the
+    positional arguments when the case runs instead of ``args`` (e.g. with another of the student's
+    functions, whose errors are then reported like the function's own). With ``pure=True`` the call
+    must also leave its arguments and numpy's global random state unchanged (two more checks).
     """
 
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     expect: list = field(default_factory=list)
     label: str = None
+    pure: bool = False
+    prepare: object = None
 
     def describe(self, function):
         if self.label:
             return self.label
+        if self.prepare is not None:
+            return f"{function.__name__}(...)"
         shown = [_short(a) for a in self.args] + [f"{k}={_short(v)}" for k, v in self.kwargs.items()]
         return f"{function.__name__}({', '.join(shown)})"
+
+    def count(self):
+        """How many checks this case makes."""
+        return (len(self.expect) or 1) + (2 if self.pure else 0)
 
 
 def _short(value):
@@ -213,41 +262,179 @@ def _short(value):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def collect_failures(function, cases):
-    """Run every case and return ``(n_checks, failures)``, failures being one message each."""
-    failures, n_checks = [], 0
-    for case in cases:
-        where = case.describe(function)
-        n_checks += len(case.expect) or 1
+def _is_library(filename):
+    return os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+
+
+def _explain(error, where, function, headline=None):
+    """A message for an exception raised while checking ``function``: what, and where in the student's code.
+
+    ``headline`` replaces the default first line, "<where> raised <error>".
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    if isinstance(error, NotImplementedError) and frames:
+        blank = frames[-1].name
+        if blank == function.__name__:
+            return f"{blank} is not implemented yet: replace `raise NotImplementedError()` by your code"
+        return f"{where} needs {blank}, which is not implemented yet: finish its exercise first"
+    message = headline or f"{where} raised {type(error).__name__}: {error}"
+    own = [frame for frame in frames if not _is_library(frame.filename)]
+    if own and own[-1].line:
+        message += f"\n    at line {own[-1].lineno} of {own[-1].name}: {own[-1].line.strip()}"
+    return message
+
+
+def _frozen(value):
+    return isinstance(value, (np.random.Generator, np.random.RandomState, np.random.BitGenerator))
+
+
+def _first_change(before, after, name):
+    """The name of the first part of ``after`` that differs from ``before`` (a deep copy), or None."""
+    if _frozen(before):
+        return None
+    if isinstance(before, dict):
+        if not isinstance(after, dict) or list(before) != list(after):
+            return f"{name} (entries added or removed)"
+        for key in before:
+            changed = _first_change(before[key], after[key], f"{name}[{key!r}]")
+            if changed:
+                return changed
+        return None
+    if isinstance(before, (list, tuple)):
+        if type(after) is not type(before) or len(after) != len(before):
+            return f"{name} (entries added or removed)"
+        for i, (b, a) in enumerate(zip(before, after)):
+            changed = _first_change(b, a, f"{name}[{i}]")
+            if changed:
+                return changed
+        return None
+    if isinstance(before, np.ndarray):
+        same = (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
+        )
+        return None if same else name
+    try:
+        return None if bool(before == after) else name
+    except Exception:  # noqa: BLE001 -- values that do not compare (e.g. arrays inside objects): skip
+        return None
+
+
+def _argument_names(function, args, kwargs):
+    try:
+        return dict(inspect.signature(function).bind(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        return {**{f"argument {i + 1}": a for i, a in enumerate(args)}, **kwargs}
+
+
+def _same_random_state(a, b):
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
+
+
+def _side_effects(function, args, kwargs, pristine, state_before):
+    """Failure messages for a ``pure`` case: arguments changed, numpy's global random state changed."""
+    messages = []
+    passed = _argument_names(function, args, kwargs)
+    for name, before in _argument_names(function, *pristine).items():
+        changed = _first_change(before, passed.get(name), name)
+        if changed:
+            messages.append(
+                f"the caller's {changed} was changed: leave the arguments as they are and put the results "
+                f"in new dicts and arrays (new[key] = old[key] - ..., not old[key] -= ... or old[key] = ...)"
+            )
+            break
+    if not _same_random_state(state_before, np.random.get_state()):
+        np.random.set_state(state_before)
+        messages.append(
+            "numpy's global random state changed (np.random.seed or np.random.* inside?): "
+            "draw from the generator or seed you are given"
+        )
+    return messages
+
+
+def _run_case(function, case):
+    """Run one case: (number of failed checks, failure messages)."""
+    where = case.describe(function)
+    if case.prepare is not None:
         try:
-            result = function(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-        except Exception as error:  # noqa: BLE001 -- any error of the student's code is reported
-            failures.append(f"{where} raised {type(error).__name__}: {error}")
+            args = tuple(case.prepare())
+        except Exception as error:  # noqa: BLE001 -- e.g. an earlier exercise not done yet
+            return case.count(), [_explain(error, where, function)]
+    else:
+        args = case.args
+    pristine = copy.deepcopy((args, case.kwargs))
+    call_args, call_kwargs = copy.deepcopy((args, case.kwargs))
+    state_before = np.random.get_state()
+    try:
+        result = function(*call_args, **call_kwargs)
+    except Exception as error:  # noqa: BLE001 -- any error of the student's code is reported
+        if case.pure:
+            np.random.set_state(state_before)
+        return case.count(), [_explain(error, where, function)]
+    failed, messages = 0, []
+    if case.pure:
+        effects = _side_effects(function, call_args, call_kwargs, pristine, state_before)
+        failed += len(effects)
+        messages += [f"{where}: {message}" for message in effects]
+    if result is None and case.expect:
+        return failed + len(case.expect), [
+            *messages,
+            f"{where} returned None (is a return statement missing?)",
+        ]
+    for expectation in case.expect:
+        try:
+            message = expectation.evaluate(result)
+        except _Missing as missing:
+            message = str(missing)
+        except Exception as error:  # noqa: BLE001 -- e.g. a predicate on a malformed result
+            headline = f"{where}: could not check {expectation.description}: {type(error).__name__}: {error}"
+            messages.append(_explain(error, where, function, headline))
+            failed += 1
             continue
-        if result is None and case.expect:
-            failures.append(f"{where} returned None (is a return statement missing?)")
-            continue
-        for expectation in case.expect:
-            try:
-                message = expectation.evaluate(result)
-            except _Missing as missing:
-                message = str(missing)
-            except Exception as error:  # noqa: BLE001 -- e.g. a predicate on a malformed result
-                message = f"could not check {expectation.description}: {type(error).__name__}: {error}"
-            if message:
-                failures.append(f"{where}: {message}")
-    return n_checks, failures
+        if message:
+            failed += 1
+            messages.append(f"{where}: {message}")
+    return failed, messages
 
 
-def run_checks(function, cases):
-    """Run the cases and print one line per failure, then a summary line.
+def _run(function, cases, returns):
+    token = _RESULT_NAMES.set(tuple(returns) if returns else None)
+    try:
+        n_checks, n_failed, messages = 0, 0, []
+        for case in cases:
+            n_checks += case.count()
+            failed, case_messages = _run_case(function, case)
+            n_failed += failed
+            messages += [m for m in case_messages if m not in messages]
+        return n_checks, n_failed, messages
+    finally:
+        _RESULT_NAMES.reset(token)
 
+
+def collect_failures(function, cases, returns=None):
+    """Run every case and return ``(n_checks, failures)``, failures being one message each (no repeats).
+
+    ``returns`` names the values a function returns as a tuple, e.g. ``("parameters", "v")``.
+    """
+    n_checks, _, messages = _run(function, cases, returns)
+    return n_checks, messages
+
+
+def run_checks(function, cases, returns=None):
+    """Run the cases and print one line per failure (never the same line twice), then a summary line.
+
+    ``returns`` names the values a function returns as a tuple, e.g. ``("parameters", "v")``.
     Returns None, so that a notebook cell ending with this call shows only the printed lines.
     """
-    n_checks, failures = collect_failures(function, cases)
-    for message in failures:
-        print(message)
-    if failures:
-        print(FAIL_MARK.format(failed=len(failures), n=n_checks))
+    n_checks, n_failed, messages = _run(function, cases, returns)
+    printed = []
+    for message in messages:
+        for line in message.splitlines():
+            if line not in printed:
+                printed.append(line)
+                print(line)
+    if n_failed:
+        print(FAIL_MARK.format(failed=n_failed, n=n_checks))
     else:
         print(PASS_MARK.format(n=n_checks))

@@ -87,7 +87,12 @@ def test_missing_entry_and_exception_are_reported():
         raise ZeroDivisionError("division by zero")
 
     _, failures = collect_failures(broken, CASES)
-    assert failures == ["broken([3, 4]) raised ZeroDivisionError: division by zero"]
+    (failure,) = failures
+    headline, where = failure.splitlines()
+    assert headline == "broken([3, 4]) raised ZeroDivisionError: division by zero"
+    line = broken.__code__.co_firstlineno + 1
+    assert where == f'    at line {line} of broken: raise ZeroDivisionError("division by zero")'
+
     _, failures = collect_failures(dict, [Case(expect=[shape("W1", (1, 1))])])
     assert failures == ["dict(): W1 is missing from the result"]
 
@@ -132,3 +137,151 @@ def test_derived_values_are_named_after_the_function():
 def test_missing_nested_entry_names_the_path():
     _, failures = collect_failures(lambda: ({"W1": 1},), [Case(expect=[equal((0, "W2"), 1)])])
     assert failures == ["<lambda>(): [0]['W2'] is missing from the result"]
+
+
+# Messages a student can act on (issue #14)
+
+
+def student_update(parameters, grads, learning_rate):
+    new_parameters = {}
+    for key in parameters:
+        new_parameters[key] = parameters[key] - learning_rate * grads[key]  # the student's bug: "d" + key
+    return new_parameters
+
+
+def test_an_error_shows_the_line_of_the_students_code_not_the_checks(capsys):
+    cases = [
+        Case(args=({"W1": np.ones((1, 2))}, {"dW1": np.ones((1, 2))}, 0.1), expect=[shape("W1", (1, 2))])
+    ]
+    run_checks(student_update, cases)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "student_update({W1}, {dW1}, 0.1) raised KeyError: 'W1'"
+    assert lines[1].startswith("    at line ") and lines[1].endswith(
+        "of student_update: new_parameters[key] = parameters[key] - learning_rate * grads[key]  "
+        '# the student\'s bug: "d" + key'
+    )
+    assert "checks.py" not in "".join(lines) and "Traceback" not in "".join(lines)
+    assert lines[2:] == [FAIL_MARK.format(failed=1, n=1)]
+
+
+def test_an_error_inside_a_library_call_points_at_the_students_call():
+    def student_forward(X, W):
+        return np.dot(W, X)  # shapes do not align
+
+    _, failures = collect_failures(student_forward, [Case(args=(np.ones((3, 2)), np.ones((2, 2))))])
+    assert (
+        failures[0].splitlines()[1].endswith("of student_forward: return np.dot(W, X)  # shapes do not align")
+    )
+
+
+def blank_exercise(layers_dims):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def test_a_blank_exercise_is_reported_once_as_not_done_yet(capsys):
+    run_checks(blank_exercise, [Case(args=([3, 4],), expect=[keys(["W1"]), shape("W1", (4, 3))])] * 3)
+    assert capsys.readouterr().out.splitlines() == [
+        "blank_exercise is not implemented yet: replace `raise NotImplementedError()` by your code",
+        FAIL_MARK.format(failed=6, n=6),
+    ]
+
+
+def test_a_blank_earlier_exercise_is_named_without_a_traceback(capsys):
+    def later_exercise(cache):
+        return cache
+
+    # The arguments are built by an earlier exercise (prepare), or an expectation calls it.
+    run_checks(later_exercise, [Case(prepare=lambda: (blank_exercise([2, 3]),), expect=[keys(["W1"])])])
+    run_checks(later_exercise, [Case(args=(1,), expect=[holds("a check", lambda r: blank_exercise(r))])])
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "later_exercise(...) needs blank_exercise, which is not implemented yet: finish its exercise first",
+        FAIL_MARK.format(failed=1, n=1),
+        "later_exercise(1) needs blank_exercise, which is not implemented yet: finish its exercise first",
+        FAIL_MARK.format(failed=1, n=1),
+    ]
+
+
+def test_no_line_is_printed_twice_and_counts_are_checks(capsys):
+    def no_masks(X):
+        return X, {}
+
+    run_checks(
+        no_masks,
+        [Case(args=(1,), expect=[shape((1, "D1"), (2, 2)), equal((1, "D1", np.sum), 3), equal(0, 1)])],
+        returns=("A3", "cache"),
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "no_masks(1): cache['D1'] is missing from the result",
+        FAIL_MARK.format(failed=2, n=3),
+    ]
+
+
+def test_returned_values_have_readable_names():
+    def momentum(parameters, v):
+        return {"W1": 1.0}, {"dW1": 2.0}
+
+    cases = [Case(args=(1, 2), expect=[equal((1, "dW1"), 3.0), close((0, "W1"), 0.5), equal(1, {})])]
+    _, failures = collect_failures(momentum, cases, returns=("parameters", "v"))
+    assert failures == [
+        "momentum(1, 2): v['dW1'] is 2.0, expected 3.0",
+        "momentum(1, 2): parameters['W1'] is 1, expected 0.5",
+        "momentum(1, 2): v is {'dW1': 2.0}, expected {}",
+    ]
+
+
+def test_extra_keys_pass_where_the_grader_accepts_them():
+    def grads_with_dz(X):
+        return {"dW1": 1, "db1": 2, "dZ1": 3}
+
+    expect = [keys(["dW1", "db1"], allow_extra=True), keys(["dW1", "db1", "dW2"], allow_extra=True)]
+    _, failures = collect_failures(grads_with_dz, [Case(args=(1,), expect=expect)])
+    assert failures == ["grads_with_dz(1): the result has keys ['dW1', 'db1', 'dZ1']: missing ['dW2']"]
+
+
+def test_pure_cases_catch_changed_arguments_and_global_random_state():
+    parameters, grads = (
+        {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))},
+        {"dW1": np.ones((1, 2)), "db1": np.ones((1, 1))},
+    )
+
+    def in_place(parameters, grads, learning_rate):
+        for key in parameters:
+            parameters[key] -= learning_rate * grads["d" + key]
+        return parameters
+
+    def rebinds(parameters, grads, learning_rate):
+        for key in parameters:
+            parameters[key] = parameters[key] - learning_rate * grads["d" + key]
+        return dict(parameters)
+
+    def reseeds(parameters, grads, learning_rate):
+        np.random.seed(1)
+        return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
+
+    case = Case(args=(parameters, grads, 0.5), expect=[close("W1", [[0.5, 0.5]])], pure=True)
+    changed = (
+        "the caller's parameters['W1'] was changed: leave the arguments as they are and put the results in new "
+        "dicts and arrays (new[key] = old[key] - ..., not old[key] -= ... or old[key] = ...)"
+    )
+    for function in (in_place, rebinds):
+        n_checks, failures = collect_failures(function, [case])
+        assert (n_checks, failures) == (3, [f"{function.__name__}({{W1, b1}}, {{dW1, db1}}, 0.5): {changed}"])
+    state = np.random.get_state()
+    _, failures = collect_failures(reseeds, [case])
+    assert failures == [
+        (
+            "reseeds({W1, b1}, {dW1, db1}, 0.5): numpy's global random state changed (np.random.seed or "
+            "np.random.* inside?): draw from the generator or seed you are given"
+        )
+    ]
+    assert np.array_equal(np.random.get_state()[1], state[1]), "the check restores the global state"
+    assert parameters["W1"].tolist() == [[1.0, 1.0]], "the case's own arguments are never changed"
+
+
+def test_a_generator_argument_may_advance():
+    def draws(rng):
+        return rng.random(3)
+
+    assert collect_failures(draws, [Case(args=(np.random.default_rng(0),), pure=True)]) == (3, [])
