@@ -17,8 +17,8 @@ Expectations pick the part of the result to test with ``at``: ``None`` for the r
 key or index (``"W1"``, ``0``) or a tuple of them for nested results (``(0, "W1")``). A function in
 the tuple is applied to what was picked so far: ``close(("W1", np.std), 0.1, rtol=0.05)`` checks
 the standard deviation of W1 and reports it as ``std(W1)``. A function that returns several values
-names them with ``run_checks(..., returns=("parameters", "v"))``, so that ``(1, "dW1")`` reads
-``v['dW1']`` in the messages.
+names them with ``run_checks(..., returns=("parameters", "v"))``: then ``("v", "dW1")`` (or
+``(1, "dW1")``) picks the second value's ``dW1`` and reads ``v['dW1']`` in the messages.
 
 What a student sees beyond wrong values:
 
@@ -71,11 +71,14 @@ def _pick(result, at):
     if at is None:
         return result
     path = at if isinstance(at, tuple) else (at,)
+    names = _RESULT_NAMES.get() or ()
     value = result
     for i, step in enumerate(path):
         if callable(step):
             value = step(value)
             continue
+        if i == 0 and step in names and isinstance(value, (tuple, list)):
+            step = names.index(step)  # a returned value by its name, e.g. "cache"
         try:
             value = value[step]
         except (KeyError, IndexError, TypeError):
@@ -266,10 +269,12 @@ def _is_library(filename):
     return os.path.realpath(filename).startswith(_LIBRARY_DIRS)
 
 
-def _explain(error, where, function, headline=None):
+def _explain(error, where, function, headline=None, caller=False):
     """A message for an exception raised while checking ``function``: what, and where in the student's code.
 
-    ``headline`` replaces the default first line, "<where> raised <error>".
+    ``headline`` replaces the default first line, "<where> raised <error>". With ``caller``, the first
+    frame outside the libraries is the check's own code (a predicate), whose cell's lines are not quoted:
+    only a line of the student's code it called is.
     """
     frames = traceback.extract_tb(error.__traceback__)
     if isinstance(error, NotImplementedError) and frames:
@@ -279,6 +284,8 @@ def _explain(error, where, function, headline=None):
         return f"{where} needs {blank}, which is not implemented yet: finish its exercise first"
     message = headline or f"{where} raised {type(error).__name__}: {error}"
     own = [frame for frame in frames if not _is_library(frame.filename)]
+    if caller and own:  # skip the check's own cell (the predicate and the helpers defined with it)
+        own = [frame for frame in own if frame.filename != own[0].filename]
     if own and own[-1].line:
         message += f"\n    at line {own[-1].lineno} of {own[-1].name}: {own[-1].line.strip()}"
     return message
@@ -348,7 +355,7 @@ def _side_effects(function, args, kwargs, pristine, state_before):
         np.random.set_state(state_before)
         messages.append(
             "numpy's global random state changed (np.random.seed or np.random.* inside?): "
-            "draw from the generator or seed you are given"
+            "leave it alone, draw only from a generator or seed your function is given"
         )
     return messages
 
@@ -382,15 +389,20 @@ def _run_case(function, case):
             *messages,
             f"{where} returned None (is a return statement missing?)",
         ]
+    errors = set()  # an error that stops several expectations (e.g. a missing key) is reported once
     for expectation in case.expect:
         try:
             message = expectation.evaluate(result)
         except _Missing as missing:
             message = str(missing)
         except Exception as error:  # noqa: BLE001 -- e.g. a predicate on a malformed result
-            headline = f"{where}: could not check {expectation.description}: {type(error).__name__}: {error}"
-            messages.append(_explain(error, where, function, headline))
             failed += 1
+            if (type(error), str(error)) not in errors:
+                errors.add((type(error), str(error)))
+                headline = (
+                    f"{where}: could not check {expectation.description}: {type(error).__name__}: {error}"
+                )
+                messages.append(_explain(error, where, function, headline, caller=True))
             continue
         if message:
             failed += 1

@@ -1,3 +1,5 @@
+import linecache
+
 import numpy as np
 
 from helpers.checks import (
@@ -273,7 +275,7 @@ def test_pure_cases_catch_changed_arguments_and_global_random_state():
     assert failures == [
         (
             "reseeds({W1, b1}, {dW1, db1}, 0.5): numpy's global random state changed (np.random.seed or "
-            "np.random.* inside?): draw from the generator or seed you are given"
+            "np.random.* inside?): leave it alone, draw only from a generator or seed your function is given"
         )
     ]
     assert np.array_equal(np.random.get_state()[1], state[1]), "the check restores the global state"
@@ -285,3 +287,66 @@ def test_a_generator_argument_may_advance():
         return rng.random(3)
 
     assert collect_failures(draws, [Case(args=(np.random.default_rng(0),), pure=True)]) == (3, [])
+
+
+def cell(source, namespace):
+    """Run ``source`` as a notebook cell does: its own file name, its lines in linecache."""
+    filename = f"<cell {len(linecache.cache)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 -- the test runs notebook-like cells
+    return namespace
+
+
+def test_a_failing_predicate_quotes_the_students_line_it_called_not_the_check_cell():
+    notebook = cell(
+        'def student_difference(gradients):\n    return gradients["dW1"] - gradients["dW2"]  # no dW2\n',
+        {},
+    )
+    checks = cell(
+        "def masked(result):\n"
+        '    return result["D1"]\n'
+        "\n"
+        "\n"
+        "cases = [\n"
+        "    Case(\n"
+        '        args=({"dW1": 1},),\n'
+        "        expect=[\n"
+        '            holds("D1 to be used", lambda r: masked(r)),\n'
+        '            holds("a difference", lambda r: student_difference(r)),\n'
+        "        ],\n"
+        "    )\n"
+        "]\n",
+        dict(notebook, Case=Case, holds=holds),
+    )
+    _, failures = collect_failures(lambda gradients: gradients, checks["cases"])
+    assert failures[0] == "<lambda>({dW1}): could not check D1 to be used: KeyError: 'D1'"
+    headline, where = failures[1].splitlines()
+    assert headline == "<lambda>({dW1}): could not check a difference: KeyError: 'dW2'"
+    assert (
+        where == '    at line 2 of student_difference: return gradients["dW1"] - gradients["dW2"]  # no dW2'
+    )
+
+
+def test_returned_values_are_picked_by_name_and_one_missing_key_is_reported_once():
+    def forward(X):
+        return np.ones((1, 2)), {"A1": np.ones((2, 2))}
+
+    cases = [
+        Case(
+            args=(1,),
+            expect=[
+                shape("A3", (1, 2)),
+                keys(["A1", "D1"], at="cache"),
+                holds("D1 to be binary", lambda r: r[1]["D1"].all()),
+                holds("A1 to be masked by D1", lambda r: (r[1]["A1"] * r[1]["D1"]).all()),
+            ],
+        )
+    ]
+    n_checks, failures = collect_failures(forward, cases, returns=("A3", "cache"))
+    assert (n_checks, failures) == (
+        4,
+        [
+            "forward(1): cache has keys ['A1']: missing ['D1']",
+            "forward(1): could not check D1 to be binary: KeyError: 'D1'",
+        ],
+    )
