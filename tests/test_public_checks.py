@@ -6,7 +6,8 @@ up to and including the function's public-check cell (experiment and test cells 
 needed to reach it). That cell must print at least one failure line, and the visible part of the
 function's locked test (what the release shows above ``### BEGIN HIDDEN TESTS``) must fail too: a student
 whose visible checks are green loses no points (tests/test_grading.py checks that each mistake loses
-exactly its function's points). The unchanged source passes every public check and visible test.
+exactly its function's points). The unchanged source, and every correct variant the graders accept
+(``CORRECT_VARIANTS``), passes every public check and visible test.
 """
 
 import contextlib
@@ -34,6 +35,12 @@ def mistakes(assignment):
 
 
 CASES = [(assignment, *mistake) for assignment in assignments() for mistake in mistakes(assignment)]
+CORRECT = [
+    (assignment, label, function, edits)
+    for assignment in assignments()
+    for label, function, edits, loses in variants(assignment)
+    if not loses
+]
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +99,13 @@ def test_public_checks_and_visible_test_catch_the_mistake(shell, assignment, lab
     text, error = run_up_to(shell, nb, function)
     assert FAILED_SUMMARY.search(text), f"the public checks of {function} print no failure:\n{text}"
     assert isinstance(error, AssertionError), f"the visible test of {function} does not fail: {error!r}"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "label", "function", "edits"), CORRECT, ids=[f"{a}-{label}" for a, label, *_ in CORRECT]
+)
+def test_correct_variants_pass_the_public_checks_and_visible_test(shell, assignment, label, function, edits):
+    nb = edit(nbformat.read(source_notebook(assignment), as_version=4), function, edits)
+    text, error = run_up_to(shell, nb, function)
+    assert PASSED_SUMMARY.search(text) and not FAILED_SUMMARY.search(text), f"{label}: {text}"
+    assert error is None, f"the visible test of {function} fails on a correct variant: {error!r}"
