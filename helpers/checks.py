@@ -28,12 +28,15 @@ What a student sees beyond wrong values:
 - ``Case(pure=True)`` also checks that the call left its arguments (dicts, lists, arrays) and numpy's
   global random state as they were, the contract of the update and initialization functions;
 - ``Case(prepare=...)`` builds the arguments when the check runs (e.g. a cache made by the student's
-  own forward pass), so that an unfinished earlier exercise is reported, not raised.
+  own forward pass), so that an unfinished earlier exercise is reported, not raised;
+- ``Case(within=...)`` runs the call inside a context, e.g. one that swaps in a cost whose gradient
+  is known for a gradient check.
 
 Every line is printed once. These checks are a student's quick feedback; grading uses the
 notebooks' own test cells.
 """
 
+import contextlib
 import contextvars
 import copy
 import inspect
@@ -232,8 +235,10 @@ class Case:
     The arguments are deep-copied before each call, so a function that modifies its inputs cannot
     change the case for the next check. ``prepare``, a function of no arguments, builds the
     positional arguments when the case runs instead of ``args`` (e.g. with another of the student's
-    functions, whose errors are then reported like the function's own). With ``pure=True`` the call
-    must also leave its arguments and numpy's global random state unchanged (two more checks).
+    functions, whose errors are then reported like the function's own). ``within``, a function of no
+    arguments that returns a context manager, is entered around the call (not around the
+    expectations). With ``pure=True`` the call must also leave its arguments and numpy's global
+    random state unchanged (two more checks).
     """
 
     args: tuple = ()
@@ -242,6 +247,7 @@ class Case:
     label: str = None
     pure: bool = False
     prepare: object = None
+    within: object = None
 
     def describe(self, function):
         if self.label:
@@ -374,7 +380,8 @@ def _run_case(function, case):
     call_args, call_kwargs = copy.deepcopy((args, case.kwargs))
     state_before = np.random.get_state()
     try:
-        result = function(*call_args, **call_kwargs)
+        with case.within() if case.within else contextlib.nullcontext():
+            result = function(*call_args, **call_kwargs)
     except Exception as error:  # noqa: BLE001 -- any error of the student's code is reported
         if case.pure:
             np.random.set_state(state_before)

@@ -1,5 +1,8 @@
 """Submissions that test the Gradient Checking graders: (text in the solution, replacement) edits."""
 
+#: The line of gradient_check and gradient_check_n that turns the difference into a verdict.
+VERDICT = 'verdict = "passed" if difference < GRADIENT_CHECK_THRESHOLD else "FAILED"'
+
 # One realistic mistake per graded function: each must lose exactly that function's points.
 MUTATIONS = {
     # J = theta + x instead of theta * x
@@ -186,7 +189,7 @@ MORE_MISTAKES = [
             )
         ],
     ),
-    ("verdict-ignores-threshold", "gradient_check", [('verdict = "passed" if', 'verdict = "passed" or')]),
+    ("verdict-ignores-threshold", "gradient_check", [(VERDICT, 'verdict = "passed"')]),
     (
         "no-denominator-n",
         "gradient_check_n",
@@ -197,7 +200,7 @@ MORE_MISTAKES = [
             )
         ],
     ),
-    ("verdict-ignores-threshold-n", "gradient_check_n", [('verdict = "passed" if', 'verdict = "passed" or')]),
+    ("verdict-ignores-threshold-n", "gradient_check_n", [(VERDICT, 'verdict = "passed"')]),
     (
         "fixed-epsilon-n",
         "gradient_check_n",

@@ -1,3 +1,4 @@
+import contextlib
 import linecache
 
 import numpy as np
@@ -350,3 +351,19 @@ def test_returned_values_are_picked_by_name_and_one_missing_key_is_reported_once
             "forward(1): could not check D1 to be binary: KeyError: 'D1'",
         ],
     )
+
+
+def test_a_case_can_run_its_call_inside_a_context():
+    entered = []
+
+    @contextlib.contextmanager
+    def scale(factor):
+        entered.append(factor)
+        yield
+
+    def scaled(x):
+        return x * entered[-1]
+
+    cases = [Case(args=(2,), within=lambda: scale(3), expect=[equal(None, 6)])]
+    assert collect_failures(scaled, cases) == (1, [])
+    assert entered == [3]
