@@ -352,10 +352,13 @@ def _side_effects(function, args, kwargs, pristine, state_before):
     for name, before in _argument_names(function, *pristine).items():
         changed = _first_change(before, passed.get(name), name)
         if changed:
-            messages.append(
-                f"the caller's {changed} was changed: leave the arguments as they are and put the results "
-                f"in new dicts and arrays (new[key] = old[key] - ..., not old[key] -= ... or old[key] = ...)"
+            hint = (
+                "put the results in new dicts and arrays (new[key] = old[key] - ..., not old[key] -= ... "
+                "or old[key] = ...)"
+                if isinstance(before, dict)
+                else "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
             )
+            messages.append(f"the caller's {changed} was changed: leave the arguments as they are; {hint}")
             break
     if not _same_random_state(state_before, np.random.get_state()):
         np.random.set_state(state_before)

@@ -265,7 +265,7 @@ def test_pure_cases_catch_changed_arguments_and_global_random_state():
 
     case = Case(args=(parameters, grads, 0.5), expect=[close("W1", [[0.5, 0.5]])], pure=True)
     changed = (
-        "the caller's parameters['W1'] was changed: leave the arguments as they are and put the results in new "
+        "the caller's parameters['W1'] was changed: leave the arguments as they are; put the results in new "
         "dicts and arrays (new[key] = old[key] - ..., not old[key] -= ... or old[key] = ...)"
     )
     for function in (in_place, rebinds):
@@ -367,3 +367,17 @@ def test_a_case_can_run_its_call_inside_a_context():
     cases = [Case(args=(2,), within=lambda: scale(3), expect=[equal(None, 6)])]
     assert collect_failures(scaled, cases) == (1, [])
     assert entered == [3]
+
+
+def test_an_array_changed_in_place_is_named():
+    def shuffles_in_place(X):
+        X[:] = X[:, ::-1]
+        return X
+
+    _, failures = collect_failures(shuffles_in_place, [Case(args=(np.arange(3.0)[None, :],), pure=True)])
+    assert failures == [
+        (
+            "shuffles_in_place(<array (1, 3)>): the caller's X was changed: leave the arguments as they are; "
+            "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
+        )
+    ]
