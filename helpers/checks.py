@@ -27,10 +27,10 @@ What a student sees beyond wrong values:
   yet, once, without a traceback;
 - ``Case(pure=True)`` also checks that the call left its arguments (dicts, lists, arrays) and numpy's
   global random state as they were, the contract of the update and initialization functions;
-- ``Case(prepare=...)`` builds the arguments when the check runs (e.g. a cache made by the student's
-  own forward pass), so that an unfinished earlier exercise is reported, not raised;
 - ``Case(within=...)`` runs the call inside a context, e.g. one that swaps in a cost whose gradient
-  is known for a gradient check.
+  is known for a gradient check;
+- an expectation that calls another of the student's functions (an earlier exercise) reports that
+  function as not done yet if it still raises ``NotImplementedError``.
 
 Every line is printed once. These checks are a student's quick feedback; grading uses the
 notebooks' own test cells.
@@ -233,11 +233,8 @@ class Case:
     """One call of the function under test and the expectations its result must meet.
 
     The arguments are deep-copied before each call, so a function that modifies its inputs cannot
-    change the case for the next check. ``prepare``, a function of no arguments, builds the
-    positional arguments when the case runs instead of ``args`` (e.g. with another of the student's
-    functions, whose errors are then reported like the function's own). ``within``, a function of no
-    arguments that returns a context manager, is entered around the call (not around the
-    expectations). With ``pure=True`` the call must also leave its arguments and numpy's global
+    change the case for the next check. ``within``, a function of no arguments that returns a
+    context manager, is entered around the call (not around the expectations). With ``pure=True`` the call must also leave its arguments and numpy's global
     random state unchanged (two more checks).
     """
 
@@ -246,14 +243,11 @@ class Case:
     expect: list = field(default_factory=list)
     label: str = None
     pure: bool = False
-    prepare: object = None
     within: object = None
 
     def describe(self, function):
         if self.label:
             return self.label
-        if self.prepare is not None:
-            return f"{function.__name__}(...)"
         shown = [_short(a) for a in self.args] + [f"{k}={_short(v)}" for k, v in self.kwargs.items()]
         return f"{function.__name__}({', '.join(shown)})"
 
@@ -372,15 +366,8 @@ def _side_effects(function, args, kwargs, pristine, state_before):
 def _run_case(function, case):
     """Run one case: (number of failed checks, failure messages)."""
     where = case.describe(function)
-    if case.prepare is not None:
-        try:
-            args = tuple(case.prepare())
-        except Exception as error:  # noqa: BLE001 -- e.g. an earlier exercise not done yet
-            return case.count(), [_explain(error, where, function)]
-    else:
-        args = case.args
-    pristine = copy.deepcopy((args, case.kwargs))
-    call_args, call_kwargs = copy.deepcopy((args, case.kwargs))
+    pristine = copy.deepcopy((case.args, case.kwargs))
+    call_args, call_kwargs = copy.deepcopy((case.args, case.kwargs))
     state_before = np.random.get_state()
     try:
         with case.within() if case.within else contextlib.nullcontext():
