@@ -96,6 +96,12 @@ CORRECT_VARIANTS = [
         ],
     ),
     ("mask-from-activation", "backward_propagation_n", [("dZ2 = dA2 * (Z2 > 0)", "dZ2 = dA2 * (A2 > 0)")]),
+    # the reference course's backward pass also returns dZ3, dA2, ...: gradients_to_vector ignores them
+    (
+        "returns-dZ-too",
+        "backward_propagation_n",
+        [('return {"dW1": dW1,', 'return {"dZ3": dZ3, "dA2": dA2, "dW1": dW1,')],
+    ),
     (
         "mean-for-db",
         "backward_propagation_n",

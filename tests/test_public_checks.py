@@ -109,3 +109,17 @@ def test_correct_variants_pass_the_public_checks_and_visible_test(shell, assignm
     text, error = run_up_to(shell, nb, function)
     assert PASSED_SUMMARY.search(text) and not FAILED_SUMMARY.search(text), f"{label}: {text}"
     assert error is None, f"the visible test of {function} fails on a correct variant: {error!r}"
+
+
+def test_a_wrong_cache_does_not_blame_the_output_layer(shell):
+    """Regularization: A2 cached before dropout but A3 computed right fails the cache's check, not A3's."""
+    (edits,) = [
+        e for label, _, e, _ in variants("regularization") if label == "wrong-cache-holds-A2-before-dropout"
+    ]
+    nb = edit(
+        nbformat.read(source_notebook("regularization"), as_version=4),
+        "forward_propagation_with_dropout",
+        edits,
+    )
+    text, _ = run_up_to(shell, nb, "forward_propagation_with_dropout")
+    assert "cache['A2'] = relu(Z2) * D2 / keep_prob" in text and "output layer" not in text, text
