@@ -234,8 +234,9 @@ class Case:
 
     The arguments are deep-copied before each call, so a function that modifies its inputs cannot
     change the case for the next check. ``within``, a function of no arguments that returns a
-    context manager, is entered around the call (not around the expectations). With ``pure=True`` the call must also leave its arguments and numpy's global
-    random state unchanged (two more checks).
+    context manager, is entered around the call (not around the expectations). With ``pure=True``
+    the call must also leave its arguments and numpy's global random state unchanged (two more
+    checks).
     """
 
     args: tuple = ()
