@@ -10,7 +10,13 @@ from pathlib import Path
 #: The course directory (the repository root): nbgrader_config.py, notebooks/, release/, ...
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 #: Assignment ids, one per folder of notebooks/.
-ASSIGNMENTS = ("initialization", "regularization", "gradient_checking", "optimization")
+ASSIGNMENTS = (
+    "initialization",
+    "regularization",
+    "gradient_checking",
+    "optimization",
+    "hyperparameter_tuning",
+)
 
 
 def scripts_on_path(env=None):

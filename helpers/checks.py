@@ -115,42 +115,46 @@ class Expectation:
     evaluate: object
 
 
-def shape(at, expected):
-    """The picked value is an array of shape ``expected``."""
+def shape(at, expected, name=None):
+    """The picked value is an array of shape ``expected``; ``name`` replaces ``at`` in messages."""
     expected = tuple(expected)
 
     def evaluate(result):
         got = np.shape(_pick(result, at))
         if got != expected:
-            return f"{_name(at)} has shape {got}, expected {expected}"
+            return f"{name or _name(at)} has shape {got}, expected {expected}"
         return None
 
-    return Expectation(f"shape of {_name(at)}", evaluate)
+    return Expectation(f"shape of {name or _name(at)}", evaluate)
 
 
-def close(at, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """The picked value equals ``expected`` within tolerances (same shape required)."""
+def close(at, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, name=None):
+    """The picked value equals ``expected`` within tolerances (same shape required).
+
+    ``name`` is what messages call the picked value (default: derived from ``at``, e.g. ``[1]['mu']``).
+    """
     expected = np.asarray(expected, dtype=float)
 
     def evaluate(result):
+        label = name or _name(at)  # named at evaluation, when the returned values' names are known
         try:
             got = np.asarray(_pick(result, at), dtype=float)
         except (TypeError, ValueError):
-            return f"{_name(at)} is not numeric: {_pick(result, at)!r}"
+            return f"{label} is not numeric: {_pick(result, at)!r}"
         if got.shape != expected.shape:
-            return f"{_name(at)} has shape {got.shape}, expected {expected.shape}"
+            return f"{label} has shape {got.shape}, expected {expected.shape}"
         bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
         if bad.any():
             if got.ndim == 0:
-                return f"{_name(at)} is {float(got):.8g}, expected {float(expected):.8g}"
+                return f"{label} is {float(got):.8g}, expected {float(expected):.8g}"
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             return (
-                f"{_name(at)} differs in {int(bad.sum())} of {bad.size} entries; "
+                f"{label} differs in {int(bad.sum())} of {bad.size} entries; "
                 f"at {index} got {float(got[index]):.8g}, expected {float(expected[index]):.8g}"
             )
         return None
 
-    return Expectation(f"values of {_name(at)}", evaluate)
+    return Expectation(f"values of {name or _name(at)}", evaluate)
 
 
 def equal(at, expected):
@@ -228,6 +232,100 @@ def holds(description, predicate):
     return Expectation(description, evaluate)
 
 
+def _frozen(value):
+    return isinstance(value, (np.random.Generator, np.random.RandomState, np.random.BitGenerator))
+
+
+def _first_change(before, after, name):
+    """The name of the first part of ``after`` that differs from ``before`` (a deep copy), or None."""
+    if _frozen(before):
+        return None
+    if isinstance(before, dict):
+        if not isinstance(after, dict) or list(before) != list(after):
+            return f"{name} (entries added or removed)"
+        for key in before:
+            changed = _first_change(before[key], after[key], f"{name}[{key!r}]")
+            if changed:
+                return changed
+        return None
+    if isinstance(before, (list, tuple)):
+        if type(after) is not type(before) or len(after) != len(before):
+            return f"{name} (entries added or removed)"
+        for i, (b, a) in enumerate(zip(before, after)):
+            changed = _first_change(b, a, f"{name}[{i}]")
+            if changed:
+                return changed
+        return None
+    if isinstance(before, np.ndarray):
+        same = (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
+        )
+        return None if same else name
+    try:
+        return None if bool(before == after) else name
+    except Exception:  # noqa: BLE001 -- values that do not compare (e.g. arrays inside objects): skip
+        return None
+
+
+def _argument_names(function, args, kwargs):
+    try:
+        return dict(inspect.signature(function).bind(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        return {**{f"argument {i + 1}": a for i, a in enumerate(args)}, **kwargs}
+
+
+def _same_random_state(a, b):
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
+
+
+def leaves_arguments_unchanged(function, *args, **kwargs):
+    """Calling ``function(*args, **kwargs)`` changes none of its array or dict arguments in place.
+
+    The expectation makes its own call on fresh copies of the arguments (a ``Case`` hands the function
+    copies, so the case's result cannot show it) and ignores the result under test. ``Case(pure=True)``
+    checks the same on the case's own call.
+    """
+    names = list(inspect.signature(function).parameters)[: len(args)] + list(kwargs)
+
+    def evaluate(result):
+        pristine = copy.deepcopy(list(args) + list(kwargs.values()))
+        passed = copy.deepcopy(list(args) + list(kwargs.values()))
+        function(*passed[: len(args)], **dict(zip(kwargs, passed[len(args) :])))
+        changed = [
+            name for name, before, after in zip(names, pristine, passed) if _first_change(before, after, name)
+        ]
+        if changed:
+            return (
+                f"{function.__name__} changed the caller's {', '.join(changed)}: compute into new arrays and "
+                "dicts instead of updating the arguments in place"
+            )
+        return None
+
+    return Expectation(f"{function.__name__} leaves its arguments unchanged", evaluate)
+
+
+def keeps_global_random_state(function, *args, **kwargs):
+    """Calling ``function(*args, **kwargs)`` draws nothing from numpy's global random state (``np.random.*``).
+
+    The expectation makes its own call (on copies of the arguments) and ignores the result under test.
+    ``Case(pure=True)`` checks the same on the case's own call.
+    """
+
+    def evaluate(result):
+        before = np.random.get_state()
+        function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        if not _same_random_state(before, np.random.get_state()):
+            return (
+                f"{function.__name__} changed numpy's global random state: draw from the generator it is given "
+                "(rng.uniform, rng.random, ...), never from np.random"
+            )
+        return None
+
+    return Expectation(f"{function.__name__} leaves numpy's global random state alone", evaluate)
+
+
 @dataclass
 class Case:
     """One call of the function under test and the expectations its result must meet.
@@ -290,54 +388,6 @@ def _explain(error, where, function, headline=None, caller=False):
     if own and own[-1].line:
         message += f"\n    at line {own[-1].lineno} of {own[-1].name}: {own[-1].line.strip()}"
     return message
-
-
-def _frozen(value):
-    return isinstance(value, (np.random.Generator, np.random.RandomState, np.random.BitGenerator))
-
-
-def _first_change(before, after, name):
-    """The name of the first part of ``after`` that differs from ``before`` (a deep copy), or None."""
-    if _frozen(before):
-        return None
-    if isinstance(before, dict):
-        if not isinstance(after, dict) or list(before) != list(after):
-            return f"{name} (entries added or removed)"
-        for key in before:
-            changed = _first_change(before[key], after[key], f"{name}[{key!r}]")
-            if changed:
-                return changed
-        return None
-    if isinstance(before, (list, tuple)):
-        if type(after) is not type(before) or len(after) != len(before):
-            return f"{name} (entries added or removed)"
-        for i, (b, a) in enumerate(zip(before, after)):
-            changed = _first_change(b, a, f"{name}[{i}]")
-            if changed:
-                return changed
-        return None
-    if isinstance(before, np.ndarray):
-        same = (
-            isinstance(after, np.ndarray)
-            and before.shape == after.shape
-            and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
-        )
-        return None if same else name
-    try:
-        return None if bool(before == after) else name
-    except Exception:  # noqa: BLE001 -- values that do not compare (e.g. arrays inside objects): skip
-        return None
-
-
-def _argument_names(function, args, kwargs):
-    try:
-        return dict(inspect.signature(function).bind(*args, **kwargs).arguments)
-    except (TypeError, ValueError):
-        return {**{f"argument {i + 1}": a for i, a in enumerate(args)}, **kwargs}
-
-
-def _same_random_state(a, b):
-    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
 
 
 def _side_effects(function, args, kwargs, pristine, state_before):

@@ -102,3 +102,111 @@ def plot_costs(costs, ax=None, title=None, log_scale=False, xlabel="iteration"):
     if title:
         ax.set_title(title)
     return fig
+
+
+def plot_image_grid(images, captions=None, ncols=8, ax=None, title=None):
+    """Small grey-scale images side by side in rows of ``ncols``, each with an optional caption.
+
+    The images are pasted into one mosaic drawn with a single ``imshow`` (fast, even for many images).
+
+    Arguments:
+    images -- array of shape (k, h, w), values in any range (dark = high, as ink on paper)
+    captions -- optional list of k short strings, written above the images
+    ncols -- images per row
+    ax -- optional Axes to draw into
+    title -- optional title
+
+    Returns:
+    fig -- the Figure that holds the plot
+    """
+    images = np.asarray(images, dtype=float)
+    k, h, w = images.shape
+    ncols = max(1, min(ncols, k))
+    nrows = -(-k // ncols)
+    gap = 1
+    mosaic = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
+    for i, image in enumerate(images):
+        row, col = divmod(i, ncols)
+        mosaic[row * (h + gap) : row * (h + gap) + h, col * (w + gap) : col * (w + gap) + w] = image
+    fig, ax = _axes(ax, (0.9 * ncols, 1.1 * nrows))
+    ax.imshow(mosaic, cmap="gray_r", interpolation="nearest")
+    for i, caption in enumerate(captions or []):
+        row, col = divmod(i, ncols)
+        ax.text(
+            col * (w + gap) + (w - 1) / 2,
+            row * (h + gap) - 0.6,
+            caption,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, pad=14)
+    return fig
+
+
+def plot_confusion_matrix(counts, ax=None, title=None):
+    """A confusion matrix as a grid of counts, darker for larger counts; zero cells are left blank.
+
+    Arguments:
+    counts -- int array (C, C): counts[k, j] = number of examples of class k predicted as class j
+    ax -- optional Axes to draw into
+    title -- optional title
+
+    Returns:
+    fig -- the Figure that holds the plot
+    """
+    counts = np.asarray(counts)
+    C = counts.shape[0]
+    fig, ax = _axes(ax, (4.5, 4))
+    ax.imshow(np.log1p(counts), cmap="Blues")
+    for (k, j), count in np.ndenumerate(counts):
+        if count:
+            dark = np.log1p(count) > 0.6 * np.log1p(counts.max())
+            ax.text(
+                j, k, str(count), ha="center", va="center", fontsize=8, color="white" if dark else "black"
+            )
+    ax.set(xticks=range(C), yticks=range(C), xlabel="predicted class", ylabel="true class")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_heatmap(
+    values, x_values, y_values, ax=None, title=None, xlabel=None, ylabel=None, vmin=None, vmax=None
+):
+    """A grid of numbers as coloured cells, each labelled with its value (two significant digits).
+
+    Arguments:
+    values -- array (len(y_values), len(x_values)); values[i, j] belongs to (x_values[j], y_values[i])
+    x_values, y_values -- the settings along the columns and the rows, used as tick labels
+    ax -- optional Axes to draw into
+    title, xlabel, ylabel -- optional labels
+    vmin, vmax -- the value range of the colour scale (default: the data's)
+
+    Returns:
+    fig -- the Figure that holds the plot
+    """
+    values = np.asarray(values, dtype=float)
+    fig, ax = _axes(ax, (5, 4))
+    image = ax.imshow(values, cmap="viridis", vmin=vmin, vmax=vmax, origin="lower", aspect="auto")
+    middle = (
+        (np.nanmin(values) + np.nanmax(values)) / 2 if vmin is None or vmax is None else (vmin + vmax) / 2
+    )
+    for (i, j), value in np.ndenumerate(values):
+        ax.text(
+            j,
+            i,
+            f"{value:.2g}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if value > middle else "white",
+        )
+    ax.set(xticks=range(len(x_values)), yticks=range(len(y_values)))
+    ax.set_xticklabels([f"{x:g}" for x in x_values])
+    ax.set_yticklabels([f"{y:g}" for y in y_values])
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    fig.colorbar(image, ax=ax)
+    return fig

@@ -13,7 +13,9 @@ from helpers.checks import (
     equal,
     holds,
     instance,
+    keeps_global_random_state,
     keys,
+    leaves_arguments_unchanged,
     run_checks,
     shape,
 )
@@ -378,3 +380,63 @@ def test_an_array_changed_in_place_is_named():
             "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
         )
     ]
+
+
+def test_named_values_in_messages():
+    _, failures = collect_failures(
+        lambda: (np.zeros((2, 2)), {"mu": np.ones((2, 1))}),
+        [
+            Case(
+                expect=[
+                    shape(0, (2, 3), name="Z_tilde"),
+                    close((1, "mu"), [[1.0], [2.0]], name="cache['mu']"),
+                ]
+            )
+        ],
+    )
+    assert failures == [
+        "<lambda>(): Z_tilde has shape (2, 2), expected (2, 3)",
+        "<lambda>(): cache['mu'] differs in 1 of 2 entries; at (1, 0) got 1, expected 2",
+    ]
+
+
+def shift_in_place(Z, state):
+    Z -= 1
+    state["mean"] = state["mean"] + 1
+    return Z
+
+
+def shift(Z, state):
+    return Z - 1
+
+
+def test_arguments_changed_in_place_are_named():
+    Z, state = np.ones((2, 2)), {"mean": np.zeros(2)}
+    cases = [Case(args=(Z, state), expect=[leaves_arguments_unchanged(shift_in_place, Z, state)])]
+    _, failures = collect_failures(shift_in_place, cases)
+    assert len(failures) == 1 and "changed the caller's Z, state" in failures[0]
+    assert np.array_equal(Z, np.ones((2, 2))) and np.array_equal(state["mean"], np.zeros(2)), (
+        "copies were used"
+    )
+    cases = [Case(args=(Z, state), expect=[leaves_arguments_unchanged(shift, Z, state)])]
+    assert collect_failures(shift, cases) == (1, [])
+
+
+def draw(rng):
+    return rng.random(3)
+
+
+def draw_globally(rng):
+    return np.random.random(3)
+
+
+def test_global_random_state_is_watched():
+    rng = np.random.default_rng(0)
+    assert collect_failures(draw, [Case(args=(rng,), expect=[keeps_global_random_state(draw, rng)])]) == (
+        1,
+        [],
+    )
+    _, failures = collect_failures(
+        draw_globally, [Case(args=(rng,), expect=[keeps_global_random_state(draw_globally, rng)])]
+    )
+    assert len(failures) == 1 and "global random state" in failures[0]

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from helpers import datasets
-from helpers.datasets import DatasetError, load_circles, load_moons, load_wave
+from helpers.datasets import DatasetError, load_circles, load_digits, load_moons, load_wave, one_hot
 
+#: The first labels of the digits dev and test sets (see test_digits_split_is_fixed).
+DEV_LABELS_START = [2, 5, 4, 4, 3, 1, 6, 7, 8, 7, 9, 7]
+TEST_LABELS_START = [6, 6, 6, 2, 5, 6, 6, 2, 2, 1, 1, 9]
 EXPECTED_SIZES = {load_circles: (300, 100), load_moons: (300, 300), load_wave: (200, 200)}
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,3 +73,44 @@ def test_generator_reproduces_shipped_files(tmp_path):
         shipped = (REPO / "datasets" / name).read_bytes()
         regenerated = (tmp_path / name).read_bytes()
         assert hashlib.sha256(regenerated).digest() == hashlib.sha256(shipped).digest(), name
+
+
+def test_digits_split_shapes_and_one_hot_labels():
+    train_X, train_Y, dev_X, dev_Y, test_X, test_Y = load_digits()
+    for X, Y, m in ((train_X, train_Y, 1197), (dev_X, dev_Y, 300), (test_X, test_Y, 300)):
+        assert X.shape == (64, m) and Y.shape == (10, m)
+        assert np.issubdtype(X.dtype, np.floating) and 0 <= X.min() and X.max() <= 1
+        assert np.issubdtype(Y.dtype, np.integer) and np.all(Y.sum(axis=0) == 1)
+        assert np.all(Y.sum(axis=1) > 0.05 * m), "every digit appears in every split"
+
+
+def test_digits_are_scikit_learns_and_each_image_is_in_one_split():
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    data, target = sklearn_load_digits(return_X_y=True)
+    train_X, train_Y, dev_X, dev_Y, test_X, test_Y = load_digits()
+    X = np.hstack([train_X, dev_X, test_X]).T * datasets.DIGITS_MAX_PIXEL
+    labels = np.hstack([train_Y, dev_Y, test_Y]).argmax(axis=0)
+    order = np.lexsort(np.column_stack([X, labels]).T)
+    expected = np.lexsort(np.column_stack([data, target]).T)
+    np.testing.assert_array_equal(X[order], data[expected])
+    np.testing.assert_array_equal(labels[order], target[expected])
+
+
+def test_digits_split_is_fixed():
+    """The notebooks print results on these exact splits: a change of the split must be deliberate."""
+    _, _, _, dev_Y, _, test_Y = load_digits()
+    assert dev_Y.argmax(axis=0)[:12].tolist() == DEV_LABELS_START
+    assert test_Y.argmax(axis=0)[:12].tolist() == TEST_LABELS_START
+
+
+def test_digits_checksum_mismatch_is_explained(monkeypatch):
+    monkeypatch.setattr(datasets, "DIGITS_SHA256", "0" * 64)
+    with pytest.raises(DatasetError, match="scikit-learn"):
+        load_digits()
+
+
+def test_one_hot():
+    np.testing.assert_array_equal(
+        one_hot(np.array([2, 0, 1, 2]), 3), [[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]
+    )

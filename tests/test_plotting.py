@@ -4,7 +4,14 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers import plotting
-from helpers.plotting import plot_costs, plot_dataset, plot_decision_boundary
+from helpers.plotting import (
+    plot_confusion_matrix,
+    plot_costs,
+    plot_dataset,
+    plot_decision_boundary,
+    plot_heatmap,
+    plot_image_grid,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -63,3 +70,29 @@ def test_dataset_scatter_colours_by_label():
     assert points.get_offsets().shape == (3, 2)
     np.testing.assert_array_equal(points.get_array(), [0, 1, 1])
     assert fig.axes[0].get_title() == "data"
+
+
+def test_image_grid_is_one_mosaic_with_captions():
+    images = np.arange(5 * 8 * 8, dtype=float).reshape(5, 8, 8)
+    fig = plot_image_grid(images, [f"{i} as 3" for i in range(5)], ncols=3, title="digits")
+    ax = fig.axes[0]
+    (image,) = ax.images
+    assert image.get_array().shape == (2 * 8 + 1, 3 * 8 + 2)  # two rows of three, one-pixel gaps
+    assert [t.get_text() for t in ax.texts] == [f"{i} as 3" for i in range(5)]
+    assert ax.get_title() == "digits"
+
+
+def test_confusion_matrix_labels_non_zero_counts():
+    fig = plot_confusion_matrix(np.array([[5, 0], [2, 7]]), title="test")
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["2", "5", "7"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+
+
+def test_heatmap_cells_and_ticks():
+    values = np.array([[0.1, 0.5, 0.9], [0.2, 0.25, 0.333]])
+    fig = plot_heatmap(values, [0.01, 0.1, 1], [1, 3], xlabel="learning rate", vmin=0, vmax=1)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0.1", "0.5", "0.9", "0.2", "0.25", "0.33"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.01", "0.1", "1"]
+    assert len(fig.axes) == 2  # the colour bar

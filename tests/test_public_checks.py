@@ -91,13 +91,56 @@ def test_solutions_pass_every_public_check_and_visible_test(shell, assignment):
         assert error is None, f"the visible test of {function} fails on the solution: {error!r}"
 
 
+_RUNS = {}
+
+
+def mutated_run(shell, assignment, function, edits):
+    """run_up_to on the source notebook with ``edits`` made to ``function`` (each edit run once a session)."""
+    key = (assignment, function, repr(edits))
+    if key not in _RUNS:
+        nb = edit(nbformat.read(source_notebook(assignment), as_version=4), function, edits)
+        _RUNS[key] = run_up_to(shell, nb, function)
+    return _RUNS[key]
+
+
 @pytest.mark.parametrize(
     ("assignment", "label", "function", "edits"), CASES, ids=[f"{a}-{label}" for a, label, *_ in CASES]
 )
-def test_public_checks_and_visible_test_catch_the_mistake(shell, assignment, label, function, edits):
-    nb = edit(nbformat.read(source_notebook(assignment), as_version=4), function, edits)
-    text, error = run_up_to(shell, nb, function)
+def test_the_public_checks_catch_the_mistake(shell, assignment, label, function, edits):
+    text, _ = mutated_run(shell, assignment, function, edits)
     assert FAILED_SUMMARY.search(text), f"the public checks of {function} print no failure:\n{text}"
+
+
+#: Mistakes the locked visible tests of the Hyperparameter Tuning notebook (merged after issue #14 was
+#: filed) do not catch yet, though its public checks do: expected to fail until its tests are extended.
+VISIBLE_TEST_GAPS = {
+    ("hyperparameter_tuning", label)
+    for label in (
+        "wrong-global-rng",
+        "wrong-new-generator-inside",
+        "wrong-global-rng-beta",
+        "wrong-no-max-subtracted",
+        "wrong-global-max",
+        "wrong-shifted-in-place",
+        "wrong-cost-per-example",
+        "wrong-running-in-place",
+        "wrong-momentum-weights-swapped",
+        "wrong-batch-statistics-at-test-time",
+        "wrong-gamma-forgotten",
+        "wrong-default-epsilon",
+        "wrong-backward-epsilon-outside-root",
+    )
+}
+GAP = pytest.mark.xfail(strict=True, reason="the locked visible test does not probe this kind yet")
+
+
+@pytest.mark.parametrize(
+    ("assignment", "label", "function", "edits"),
+    [pytest.param(*case, marks=[GAP] if case[:2] in VISIBLE_TEST_GAPS else []) for case in CASES],
+    ids=[f"{a}-{label}" for a, label, *_ in CASES],
+)
+def test_the_visible_test_catches_the_mistake(shell, assignment, label, function, edits):
+    _, error = mutated_run(shell, assignment, function, edits)
     assert isinstance(error, AssertionError), f"the visible test of {function} does not fail: {error!r}"
 
 
@@ -105,8 +148,7 @@ def test_public_checks_and_visible_test_catch_the_mistake(shell, assignment, lab
     ("assignment", "label", "function", "edits"), CORRECT, ids=[f"{a}-{label}" for a, label, *_ in CORRECT]
 )
 def test_correct_variants_pass_the_public_checks_and_visible_test(shell, assignment, label, function, edits):
-    nb = edit(nbformat.read(source_notebook(assignment), as_version=4), function, edits)
-    text, error = run_up_to(shell, nb, function)
+    text, error = mutated_run(shell, assignment, function, edits)
     assert PASSED_SUMMARY.search(text) and not FAILED_SUMMARY.search(text), f"{label}: {text}"
     assert error is None, f"the visible test of {function} fails on a correct variant: {error!r}"
 
