@@ -2,6 +2,8 @@
 #   make lab    set up .venv and start JupyterLab on your own copy of the notebooks (the student version)
 #   make test   set up .venv and run the whole test suite
 # Instructors: make release, make autograde, make lab-sources. Maintainers: make notebooks, make bench, make lock.
+# The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
+# its timing: make bench-report.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,6 +12,7 @@ INSTALLED := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: lab lab-sources student test install release autograde notebooks bench lock lock-upgrade
+.PHONY: report export-canvas export-moodle bench-report
 
 install: $(INSTALLED)
 
@@ -72,10 +75,25 @@ release: $(INSTALLED)
 	$(PY) -m coursekit release
 
 # Grade every submitted/<student>/<assignment>/ with JOBS workers (default: one per core), then
-# feedback/ HTML, grades.csv, summary.csv, problems.csv and tamper_report.csv.
+# feedback/ HTML, grades.csv, summary.csv, problems.csv, tamper_report.csv and report.html.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 autograde: $(INSTALLED)
 	$(PY) -m coursekit autograde --jobs $(JOBS)
+
+# report.html again from the gradebook and the course folder (autograde writes it too).
+report: $(INSTALLED)
+	$(PY) -m coursekit report
+
+# Grades for the learning-management system through nbgrader's exporter mechanism. ROSTER: a CSV
+# file with a student_id column (nbgrader ids) and the LMS's identity columns (see README).
+# Students missing from the roster or the gradebook are listed on stderr and in export_problems.csv.
+ROSTER ?= roster.csv
+EXPORT = $(VENV)/bin/nbgrader export --LmsExportPlugin.roster=$(ROSTER) \
+	--LmsExportPlugin.problems_to=export_problems.csv
+export-canvas: $(INSTALLED)
+	$(EXPORT) --exporter coursekit.lms.CanvasExportPlugin --to canvas_grades.csv
+export-moodle: $(INSTALLED)
+	$(EXPORT) --exporter coursekit.lms.MoodleExportPlugin --to moodle_grades.csv
 
 # Re-execute every source notebook in place, refreshing the outputs nbval compares against.
 notebooks: $(INSTALLED)
@@ -84,3 +102,7 @@ notebooks: $(INSTALLED)
 # Run-All time of each notebook and autograde time of one submission (median of 3 runs).
 bench: $(INSTALLED)
 	$(PY) -m coursekit.bench
+
+# Time to build report.html for classes of 40 and 400 submissions (made from a graded seed class).
+bench-report: $(INSTALLED)
+	$(PY) tests/bench_report.py 40 400

@@ -31,6 +31,8 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from coursekit import COURSE_ROOT, scripts_on_path
 from coursekit.grading import assignments, submitted_students
+from coursekit.report import write_report
+from coursekit.scores import read_exercises
 from coursekit.tamper import scan_submissions
 
 scripts_on_path()  # nbgrader's gradebook migrations run the environment's `alembic` script
@@ -284,7 +286,8 @@ def autograde(root=COURSE_ROOT, ids=None, jobs=None, students=None, stream=sys.s
     _reports(root, ids, problems, db_url)
     print(
         f"graded {len(tasks)} submissions in {time.perf_counter() - progress.start:.1f} s with {jobs} worker(s); "
-        f"{len(problems)} problem(s) in problems.csv; grades.csv, summary.csv and tamper_report.csv written",
+        f"{len(problems)} problem(s) in problems.csv; grades.csv, summary.csv, tamper_report.csv and "
+        "report.html written",
         file=stream,
     )
     return sorted(outcomes, key=lambda o: (o.assignment, o.student))
@@ -357,20 +360,10 @@ def _reports(root, ids, problems, db_url):
         CsvExportPlugin(to=str(root / "grades.csv")).export(gradebook)  # as `nbgrader export`
         writer = csv.writer(f)
         writer.writerow(["assignment", "exercise", "points", "students", "mean_score", "share_lost_points"])
-        for assignment in ids:
-            graded = gradebook.find_assignment(assignment)
-            scores = {}  # (notebook, grade cell) -> every student's score, in one pass
-            for submission in graded.submissions:
-                for nb in submission.notebooks:
-                    for grade in nb.grades:
-                        scores.setdefault((nb.name, grade.name), []).append(grade.score)
-            for notebook in graded.notebooks:
-                for cell in notebook.grade_cells:
-                    got = scores.get((notebook.name, cell.name))
-                    if got:
-                        lost = sum(score < cell.max_score for score in got) / len(got)
-                        mean = sum(got) / len(got)
-                        writer.writerow(
-                            [assignment, cell.name, cell.max_score, len(got), f"{mean:.3f}", f"{lost:.3f}"]
-                        )
+        for assignment, exercises in read_exercises(gradebook, ids).items():
+            for e in exercises:  # the numbers report.html shows
+                writer.writerow(
+                    [assignment, e.name, e.max_score, e.students, f"{e.mean:.3f}", f"{e.share_lost:.3f}"]
+                )
     scan_submissions(root, ids, root / "tamper_report.csv")
+    write_report(root, db_url)  # every assignment of the gradebook, with the CSVs just written

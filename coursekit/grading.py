@@ -6,6 +6,7 @@ Every step runs nbgrader's own command line in the course directory, so that it 
     python -m coursekit release            # release/<assignment>/ for every assignment
     python -m coursekit autograde -j 2     # grade submitted/*/<assignment>/ (coursekit.autograde)
     python -m coursekit validate NOTEBOOK  # exit 1 unless every test passes (--invert: fails)
+    python -m coursekit report             # report.html from the gradebook (coursekit.report)
 """
 
 import os
@@ -90,6 +91,9 @@ def main(argv=None):
     check = commands.add_parser("validate")
     check.add_argument("notebook")
     check.add_argument("--invert", action="store_true", help="succeed only if every test fails")
+    command = commands.add_parser("report", help="write report.html from the gradebook and the course folder")
+    command.add_argument("assignment", nargs="*", help="assignment ids (default: all in the gradebook)")
+    command.add_argument("--to", help="where to write the page (default: <root>/report.html)")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -99,6 +103,11 @@ def main(argv=None):
         from coursekit.autograde import autograde
 
         autograde(args.root, args.assignment, jobs=args.jobs, students=args.student)
+    elif args.command == "report":
+        from coursekit.autograde import gradebook_url
+        from coursekit.report import write_report
+
+        print(f"wrote {write_report(args.root, gradebook_url(args.root), args.assignment, to=args.to)}")
     else:
         results = validate(args.notebook, invert=args.invert)
         for kind, cells in results.items():

@@ -43,3 +43,11 @@ def random_parameters(layers_dims, rng):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """45 autograded submissions with planted mistakes (tests/report_class.py), shared by the report tests."""
+    from report_class import build_class
+
+    return build_class(tmp_path_factory.mktemp("graded-class"))
