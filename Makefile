@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs (Python 3.10+, pip and make):
-#   make lab    set up .venv and start JupyterLab on the notebooks
+#   make lab    set up .venv and start JupyterLab on your own copy of the notebooks (the student version)
 #   make test   set up .venv and run the whole test suite
-# Instructors: make release, make autograde. Maintainers: make notebooks, make bench, make lock.
+# Instructors: make release, make autograde, make lab-sources. Maintainers: make notebooks, make bench, make lock.
 # The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
 # its timing: make bench-report.
 PYTHON ?= python3
@@ -9,9 +9,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 # nbgrader runs helper scripts (alembic) that live next to the venv's python.
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: lab test install release autograde notebooks bench lock lock-upgrade
+.PHONY: lab lab-sources student test install release autograde notebooks bench lock lock-upgrade
 .PHONY: report export-canvas export-moodle bench-report
 
 install: $(INSTALLED)
@@ -41,7 +41,30 @@ lock-upgrade:
 
 # Jupyter refuses to run as root unless told to (containers and CI machines run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-lab: $(INSTALLED)
+
+# A learner's own working copies, student/<assignment>/<Name>.ipynb, made from the release (no solutions,
+# no hidden tests) the first time and never replaced afterwards: the release is an order-only prerequisite,
+# so a newer release leaves an existing copy alone. To start a notebook afresh, rename your copy and run
+# make lab again.
+SOURCES := $(wildcard notebooks/*/*.ipynb)
+RELEASED := $(SOURCES:notebooks/%=release/%)
+.SECONDARY: $(RELEASED)
+student: $(SOURCES:notebooks/%=student/%)
+student/%.ipynb: | release/%.ipynb
+	mkdir -p $(@D)
+	test -e $@ || cp release/$*.ipynb $@
+release/%.ipynb: notebooks/%.ipynb $(INSTALLED)
+	$(PY) -m coursekit --root $(CURDIR) release $(firstword $(subst /, ,$*))
+
+# JupyterLab on those copies, with deploy/jupyter/self-study/ first on the configuration path: nbgrader's
+# Validate button, but no formgrader, course list, assignment creation or exchange tabs.
+SELF_STUDY := $(CURDIR)/deploy/jupyter/self-study$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
+lab: student
+	JUPYTER_CONFIG_PATH=$(SELF_STUDY) $(VENV)/bin/jupyter lab --notebook-dir=student $(ALLOW_ROOT)
+
+# Instructors and maintainers: JupyterLab on the source notebooks (solutions, hidden tests), with every
+# nbgrader extension (formgrader, create assignment, course list).
+lab-sources: $(INSTALLED)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
 test: $(INSTALLED)

@@ -5,10 +5,17 @@ tests release assignments, drop crafted submissions into submitted/<student>/<as
 autograde them with the same commands an instructor runs.
 """
 
+import contextlib
 import importlib
+import os
 import re
+import secrets
 import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -26,6 +33,49 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_lab(root, command=None, env=None, timeout=60):
+    """JupyterLab serving ``root`` on a free localhost port: yields (base URL, token); stopped afterwards.
+
+    ``command`` is a shell command line that starts JupyterLab (e.g. what ``make -n lab`` prints), run in
+    ``root``; the port, token and no-browser options are appended. By default the lab serves ``root``.
+    """
+    root = Path(root)
+    port, token = free_port(), secrets.token_hex(16)
+    options = f"--no-browser --port={port} --ip=127.0.0.1 --IdentityProvider.token={token}"
+    if command is None:
+        command = f"{sys.executable} -m jupyterlab --ServerApp.root_dir={root}"
+        if os.geteuid() == 0:
+            command += " --allow-root"
+    log_path = root / f"lab-{port}.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            f"exec env {command} {options}",
+            shell=True,
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError(
+                            f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}"
+                        ) from None
+                    time.sleep(0.5)
+            yield base, token
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def nbgrader_meta(cell):
@@ -92,6 +142,43 @@ def make_course(root):
         REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
     )
     return assignments(root)
+
+
+#: The environment the suite runs in, which ``make`` targets of a course copy use (``VENV=...``).
+VENV = Path(sys.prefix)
+#: Whether that environment was made by ``make install`` (so that make sees it as up to date).
+MADE_BY_MAKE = (VENV / ".installed").exists()
+
+
+def make(course, *args):
+    """Run ``make <args>`` in a course copy with this suite's environment; return its output."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", *args, f"VENV={VENV}"],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def self_study_course(root):
+    """Copy what ``make lab`` needs into ``root`` (timestamps kept) and make the learner's copies there."""
+    root = Path(root)
+    for name in ("Makefile", "pyproject.toml", "requirements.lock", "nbgrader_config.py"):
+        shutil.copy2(REPO / name, root / name)
+    shutil.copytree(
+        REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
+    shutil.copytree(REPO / "deploy" / "jupyter" / "self-study", root / "deploy" / "jupyter" / "self-study")
+    make(root, "student")
+    return root
+
+
+def make_lab_command(course, target="lab"):
+    """The command ``make <target>`` runs to start JupyterLab (its last line under ``make -n``)."""
+    return make(course, "-s", "-n", target).strip().splitlines()[-1]
 
 
 def submit(root, student, assignment, nb, name):

@@ -1,5 +1,8 @@
 """Submissions that test the Gradient Checking graders: (text in the solution, replacement) edits."""
 
+#: The line of gradient_check and gradient_check_n that turns the difference into a verdict.
+VERDICT = 'verdict = "passed" if difference < GRADIENT_CHECK_THRESHOLD else "FAILED"'
+
 # One realistic mistake per graded function: each must lose exactly that function's points.
 MUTATIONS = {
     # J = theta + x instead of theta * x
@@ -93,6 +96,12 @@ CORRECT_VARIANTS = [
         ],
     ),
     ("mask-from-activation", "backward_propagation_n", [("dZ2 = dA2 * (Z2 > 0)", "dZ2 = dA2 * (A2 > 0)")]),
+    # the reference course's backward pass also returns dZ3, dA2, ...: gradients_to_vector ignores them
+    (
+        "returns-dZ-too",
+        "backward_propagation_n",
+        [('return {"dW1": dW1,', 'return {"dZ3": dZ3, "dA2": dA2, "dW1": dW1,')],
+    ),
     (
         "mean-for-db",
         "backward_propagation_n",
@@ -170,4 +179,53 @@ MORE_MISTAKES = [
         ],
     ),
     ("global-data", "backward_propagation_n", [("m = X.shape[1]", "m = 10")]),
+    # the issue's mistakes: a signed difference, no denominator, a verdict that ignores the threshold
+    (
+        "signed-difference",
+        "gradient_check",
+        [("difference = np.linalg.norm(grad - gradapprox) /", "difference = (grad - gradapprox) /")],
+    ),
+    (
+        "no-denominator",
+        "gradient_check",
+        [
+            (
+                "np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))",
+                "np.linalg.norm(grad - gradapprox)",
+            )
+        ],
+    ),
+    ("verdict-ignores-threshold", "gradient_check", [(VERDICT, 'verdict = "passed"')]),
+    (
+        "no-denominator-n",
+        "gradient_check_n",
+        [
+            (
+                "np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))",
+                "np.linalg.norm(grad - gradapprox)",
+            )
+        ],
+    ),
+    ("verdict-ignores-threshold-n", "gradient_check_n", [(VERDICT, 'verdict = "passed"')]),
+    (
+        "fixed-epsilon-n",
+        "gradient_check_n",
+        [
+            ("theta_plus[i] += epsilon", "theta_plus[i] += 1e-7"),
+            ("theta_minus[i] -= epsilon", "theta_minus[i] -= 1e-7"),
+            ("(J_plus - J_minus) / (2 * epsilon)", "(J_plus - J_minus) / (2 * 1e-7)"),
+        ],
+    ),
+    # theta perturbed in place and never restored: every later entry is checked at a shifted point
+    (
+        "perturbs-theta-in-place-never-restored",
+        "gradient_check_n",
+        [
+            ("theta_plus = np.copy(theta)", "theta_plus = theta"),
+            (
+                "theta_minus = np.copy(theta)\n        theta_minus[i] -= epsilon",
+                "theta_minus = theta\n        theta_minus[i] -= 2 * epsilon",
+            ),
+        ],
+    ),
 ]

@@ -62,4 +62,32 @@ MORE_MISTAKES = [
         "initialize_parameters_zeros",
         [("range(1, len(layers_dims))", "range(1, len(layers_dims) - 1)")],
     ),
+    # the mistakes: numpy's global generator, seeded inside (reproducible, but changes everyone's state)
+    (
+        "global-seed-and-randn",
+        "initialize_parameters_random",
+        [
+            (
+                "    for l in range(1, len(layers_dims)):",
+                "    np.random.seed(seed)\n    for l in range(1, len(layers_dims)):",
+            ),
+            ("rng.standard_normal((n, n_prev)) * 10", "np.random.randn(n, n_prev) * 10"),
+        ],
+    ),
+    (
+        "he-global-seed-and-randn",
+        "initialize_parameters_he",
+        [
+            (
+                "    for l in range(1, len(layers_dims)):",
+                "    np.random.seed(seed)\n    for l in range(1, len(layers_dims)):",
+            ),
+            ("rng.standard_normal((n, n_prev))", "np.random.randn(n, n_prev)"),
+        ],
+    ),
+    (
+        "he-generator-per-layer",
+        "initialize_parameters_he",
+        [("rng.standard_normal(", "np.random.default_rng(seed).standard_normal(")],
+    ),
 ]

@@ -256,4 +256,90 @@ MORE_MISTAKES = [
             )
         ],
     ),
+    # the mistakes: the caller's dicts rebound or their arrays updated in place; numpy's global generator
+    (
+        "gd-rebinds-caller-dict",
+        "update_parameters_with_gd",
+        [
+            (
+                '        new_parameters[key] = parameters[key] - learning_rate * grads["d" + key]\n',
+                '        parameters[key] = parameters[key] - learning_rate * grads["d" + key]\n        new_parameters[key] = parameters[key]\n',
+            )
+        ],
+    ),
+    (
+        "shuffles-caller-arrays",
+        "random_mini_batches",
+        [
+            ("shuffled_X = X[:, permutation]", "X[:] = X[:, permutation]\n    shuffled_X = X"),
+            ("shuffled_Y = Y[:, permutation]", "Y[:] = Y[:, permutation]\n    shuffled_Y = Y"),
+        ],
+    ),
+    (
+        "seeded-global-shuffle",
+        "random_mini_batches",
+        [
+            (
+                "permutation = rng.permutation(m)",
+                "np.random.seed(seed)\n    permutation = np.random.permutation(m)",
+            )
+        ],
+    ),
+    (
+        "momentum-parameters-in-place",
+        "update_parameters_with_momentum",
+        [
+            (
+                "        new_parameters[key] = parameters[key] - learning_rate * new_v[dkey]\n",
+                "        parameters[key] -= learning_rate * new_v[dkey]\n        new_parameters[key] = parameters[key]\n",
+            )
+        ],
+    ),
+    (
+        "momentum-velocity-array-in-place",
+        "update_parameters_with_momentum",
+        [
+            (
+                "        new_v[dkey] = beta * v[dkey] + (1 - beta) * grads[dkey]\n",
+                "        v[dkey] *= beta\n        v[dkey] += (1 - beta) * grads[dkey]\n        new_v[dkey] = v[dkey]\n",
+            )
+        ],
+    ),
+    (
+        "rmsprop-state-rebound",
+        "update_parameters_with_rmsprop",
+        [("new_s[dkey] = beta2 * s[dkey]", "new_s[dkey] = s[dkey] = beta2 * s[dkey]")],
+    ),
+    (
+        "rmsprop-parameters-in-place",
+        "update_parameters_with_rmsprop",
+        [
+            (
+                "new_parameters[key] = parameters[key] - learning_rate",
+                "parameters[key] -= learning_rate",
+            ),
+            ("epsilon)\n", "epsilon)\n        new_parameters[key] = parameters[key]\n"),
+        ],
+    ),
+    (
+        "adam-state-rebound",
+        "update_parameters_with_adam",
+        [("new_v[dkey] = beta1 * v[dkey]", "new_v[dkey] = v[dkey] = beta1 * v[dkey]")],
+    ),
+    (
+        "adam-parameters-in-place",
+        "update_parameters_with_adam",
+        [
+            (
+                "        new_parameters[key] = parameters[key] - learning_rate * step\n",
+                "        parameters[key] -= learning_rate * step\n        new_parameters[key] = parameters[key]\n",
+            )
+        ],
+    ),
+    ("adam-fixed-epsilon", "update_parameters_with_adam", [("+ epsilon)", "+ 1e-8)")]),
+    (
+        "adam-correction-one-step-late",
+        "update_parameters_with_adam",
+        [("(1 - beta1**t)", "(1 - beta1 ** (t + 1))"), ("(1 - beta2**t)", "(1 - beta2 ** (t + 1))")],
+    ),
 ]

@@ -70,6 +70,22 @@ CORRECT_VARIANTS = [
             ('relu_backward(dA1, cache["Z1"])', 'np.where(cache["A1"] > 0, dA1, 0.0)'),
         ],
     ),
+    # the reference course's backward passes also return dZ3, dA2, ...: the graders accept extra entries
+    (
+        "returns-dZ-too",
+        "backward_propagation_with_dropout",
+        [
+            (
+                '    grads["dW3"] = dZ3 @ cache["A2"].T / m\n',
+                '    grads["dZ3"] = dZ3\n    grads["dW3"] = dZ3 @ cache["A2"].T / m\n',
+            )
+        ],
+    ),
+    (
+        "regularized-returns-dZ-too",
+        "backward_propagation_with_regularization",
+        [("    for l in (1, 2, 3):\n", '    grads["dZ3"] = cache["A3"] - Y\n    for l in (1, 2, 3):\n')],
+    ),
 ]
 
 # Further mistakes: each must lose exactly its function's points.
@@ -141,5 +157,26 @@ MORE_MISTAKES = [
         "backward-multiplied-by-keep-prob",
         "backward_propagation_with_dropout",
         [(" / keep_prob\n", " * keep_prob\n")],
+    ),
+    # the mistakes: masks from numpy's global generator; one mask forgotten in backward
+    (
+        "masks-from-np-random",
+        "forward_propagation_with_dropout",
+        [
+            ("rng.random(Z1.shape) < keep_prob", "np.random.rand(*Z1.shape) < keep_prob"),
+            ("rng.random(Z2.shape) < keep_prob", "np.random.rand(*Z2.shape) < keep_prob"),
+        ],
+    ),
+    ("first-mask-forgotten", "backward_propagation_with_dropout", [(' * cache["D1"]', "")]),
+    # the cache's A2 stored before dropout, while A3 is computed right: a cache mistake, not the output layer's
+    (
+        "cache-holds-A2-before-dropout",
+        "forward_propagation_with_dropout",
+        [
+            (
+                "    A2 = relu(Z2) * D2 / keep_prob\n    Z3 = W3 @ A2 + b3\n",
+                "    Z3 = W3 @ (relu(Z2) * D2 / keep_prob) + b3\n    A2 = relu(Z2)\n",
+            ),
+        ],
     ),
 ]

@@ -2,22 +2,29 @@
 
 Each source notebook is opened, run with Run > Run All Cells, and checked for error output, rendered
 plots and final outputs; then a release notebook is opened to check that its locked test cells can be
-neither edited nor deleted. Screenshots go to artifacts/browser/. Debian's Chromium
-(/usr/bin/chromium) is driven by the Python playwright package; no browser is downloaded.
+neither edited nor deleted. A learner's `make lab` is opened too: their copy of the student version, no
+Nbgrader menu or assignment-creation panel (the instructors' lab has them), and a Validate button that
+works. Screenshots go to artifacts/browser/. Debian's Chromium (/usr/bin/chromium) is driven by the Python
+playwright package; no browser is downloaded.
 """
 
 import json
 import os
 import secrets
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import nbformat
 import pytest
-from course import REPO, free_port, make_course, nbgrader_meta, source_notebook
+from course import (
+    MADE_BY_MAKE,
+    REPO,
+    make_course,
+    make_lab_command,
+    nbgrader_meta,
+    running_lab,
+    self_study_course,
+    source_notebook,
+)
 
 from coursekit.course import assignments
 from coursekit.release import release
@@ -53,41 +60,41 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def lab_environment(root):
+    """Environment variables for a test lab: its own settings (no news, every cell rendered) and workspaces."""
+    settings = root / ".settings"
+    for name, values in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    return dict(
+        os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / ".ws")
+    )
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on a free localhost port, serving a copy of the course with its release."""
     root = tmp_path_factory.mktemp("lab")
     make_course(root)
     release(root, assignments(root))
-    settings = root / ".settings"
-    for name, values in LAB_SETTINGS.items():
-        (settings / name).parent.mkdir(parents=True, exist_ok=True)
-        (settings / name).write_text(json.dumps(values))
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / ".ws"))
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = open(root / "lab.log", "w")  # noqa: SIM115 -- closed below
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail(f"JupyterLab did not start:\n{(root / 'lab.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-    yield root, base, token
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    try:
+        with running_lab(root, env=lab_environment(root)) as (base, token):
+            yield root, base, token
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="module")
+def learner_lab(tmp_path_factory):
+    """The JupyterLab a learner's `make lab` starts (its very command), on their copies: (student dir, base, token)."""
+    if not MADE_BY_MAKE:
+        pytest.skip("needs the environment `make install` made")
+    root = self_study_course(tmp_path_factory.mktemp("learner"))
+    try:
+        with running_lab(root, make_lab_command(root, "lab"), env=lab_environment(root)) as (base, token):
+            yield root / "student", base, token
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +193,39 @@ def test_locked_cells_of_a_release_cannot_be_edited_or_deleted(browser, lab):
     page.screenshot(path=str(ARTIFACTS / "release-locked-cells.png"))
     page.close()
     shutil.rmtree(root / ".ws", ignore_errors=True)
+
+
+def menu_bar(page):
+    return page.eval_on_selector_all(".lm-MenuBar-itemLabel", "items => items.map(item => item.textContent)")
+
+
+def side_panels(page):
+    return page.eval_on_selector_all(
+        ".lm-TabBar-tab", "tabs => tabs.map(tab => tab.getAttribute('title') || '')"
+    )
+
+
+def test_a_learners_lab_has_no_instructor_tools_and_validates(browser, learner_lab):
+    page = open_notebook(browser, learner_lab, "initialization/Initialization.ipynb")
+    assert "Nbgrader" not in menu_bar(page), "the Nbgrader menu (formgrader, course list, ...) is shown"
+    assert not any("Create Assignment" in title for title in side_panels(page))
+    assert page.locator(".jp-Notebook .jp-Cell").count() > 0
+    page.get_by_text("Validate", exact=True).first.click()
+    dialog = page.wait_for_selector(".jp-Dialog", timeout=RUN_ALL_TIMEOUT_MS)
+    text = dialog.inner_text()
+    assert "Validation Results" in text and "failed" in text, text[:500]  # a blank copy fails its tests
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "learner-lab-validate.png"))
+    page.close()
+
+
+def test_the_instructors_lab_has_the_nbgrader_tools(browser, lab):
+    root = lab[0]
+    page = open_notebook(browser, lab, source_notebook("initialization", root).relative_to(root).as_posix())
+    assert "Nbgrader" in menu_bar(page)
+    page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+    items = page.eval_on_selector_all(".lm-Menu-itemLabel", "items => items.map(item => item.textContent)")
+    assert {"Formgrader", "Create assignment", "Course List"} <= set(items), items
+    assert any("Create Assignment" in title for title in side_panels(page))
+    page.keyboard.press("Escape")
+    page.close()

@@ -1,3 +1,6 @@
+import contextlib
+import linecache
+
 import numpy as np
 
 from helpers.checks import (
@@ -89,7 +92,12 @@ def test_missing_entry_and_exception_are_reported():
         raise ZeroDivisionError("division by zero")
 
     _, failures = collect_failures(broken, CASES)
-    assert failures == ["broken([3, 4]) raised ZeroDivisionError: division by zero"]
+    (failure,) = failures
+    headline, where = failure.splitlines()
+    assert headline == "broken([3, 4]) raised ZeroDivisionError: division by zero"
+    line = broken.__code__.co_firstlineno + 1
+    assert where == f'    at line {line} of broken: raise ZeroDivisionError("division by zero")'
+
     _, failures = collect_failures(dict, [Case(expect=[shape("W1", (1, 1))])])
     assert failures == ["dict(): W1 is missing from the result"]
 
@@ -134,6 +142,244 @@ def test_derived_values_are_named_after_the_function():
 def test_missing_nested_entry_names_the_path():
     _, failures = collect_failures(lambda: ({"W1": 1},), [Case(expect=[equal((0, "W2"), 1)])])
     assert failures == ["<lambda>(): [0]['W2'] is missing from the result"]
+
+
+# Messages a student can act on (issue #14)
+
+
+def student_update(parameters, grads, learning_rate):
+    new_parameters = {}
+    for key in parameters:
+        new_parameters[key] = parameters[key] - learning_rate * grads[key]  # the student's bug: "d" + key
+    return new_parameters
+
+
+def test_an_error_shows_the_line_of_the_students_code_not_the_checks(capsys):
+    cases = [
+        Case(args=({"W1": np.ones((1, 2))}, {"dW1": np.ones((1, 2))}, 0.1), expect=[shape("W1", (1, 2))])
+    ]
+    run_checks(student_update, cases)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "student_update({W1}, {dW1}, 0.1) raised KeyError: 'W1'"
+    assert lines[1].startswith("    at line ") and lines[1].endswith(
+        "of student_update: new_parameters[key] = parameters[key] - learning_rate * grads[key]  "
+        '# the student\'s bug: "d" + key'
+    )
+    assert "checks.py" not in "".join(lines) and "Traceback" not in "".join(lines)
+    assert lines[2:] == [FAIL_MARK.format(failed=1, n=1)]
+
+
+def test_an_error_inside_a_library_call_points_at_the_students_call():
+    def student_forward(X, W):
+        return np.dot(W, X)  # shapes do not align
+
+    _, failures = collect_failures(student_forward, [Case(args=(np.ones((3, 2)), np.ones((2, 2))))])
+    assert (
+        failures[0].splitlines()[1].endswith("of student_forward: return np.dot(W, X)  # shapes do not align")
+    )
+
+
+def blank_exercise(layers_dims):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def test_a_blank_exercise_is_reported_once_as_not_done_yet(capsys):
+    run_checks(blank_exercise, [Case(args=([3, 4],), expect=[keys(["W1"]), shape("W1", (4, 3))])] * 3)
+    assert capsys.readouterr().out.splitlines() == [
+        "blank_exercise is not implemented yet: replace `raise NotImplementedError()` by your code",
+        FAIL_MARK.format(failed=6, n=6),
+    ]
+
+
+def test_a_blank_earlier_exercise_is_named_without_a_traceback(capsys):
+    def later_exercise(cache):
+        return cache
+
+    # An expectation calls the earlier exercise (e.g. a gradient check of the student's backward pass).
+    cases = [Case(args=(1,), expect=[equal(None, 1), holds("a check", lambda r: blank_exercise(r))])] * 2
+    run_checks(later_exercise, cases)
+    assert capsys.readouterr().out.splitlines() == [
+        "later_exercise(1) needs blank_exercise, which is not implemented yet: finish its exercise first",
+        FAIL_MARK.format(failed=2, n=4),
+    ]
+
+
+def test_no_line_is_printed_twice_and_counts_are_checks(capsys):
+    def no_masks(X):
+        return X, {}
+
+    run_checks(
+        no_masks,
+        [Case(args=(1,), expect=[shape((1, "D1"), (2, 2)), equal((1, "D1", np.sum), 3), equal(0, 1)])],
+        returns=("A3", "cache"),
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "no_masks(1): cache['D1'] is missing from the result",
+        FAIL_MARK.format(failed=2, n=3),
+    ]
+
+
+def test_returned_values_have_readable_names():
+    def momentum(parameters, v):
+        return {"W1": 1.0}, {"dW1": 2.0}
+
+    cases = [Case(args=(1, 2), expect=[equal((1, "dW1"), 3.0), close((0, "W1"), 0.5), equal(1, {})])]
+    _, failures = collect_failures(momentum, cases, returns=("parameters", "v"))
+    assert failures == [
+        "momentum(1, 2): v['dW1'] is 2.0, expected 3.0",
+        "momentum(1, 2): parameters['W1'] is 1, expected 0.5",
+        "momentum(1, 2): v is {'dW1': 2.0}, expected {}",
+    ]
+
+
+def test_extra_keys_pass_where_the_grader_accepts_them():
+    def grads_with_dz(X):
+        return {"dW1": 1, "db1": 2, "dZ1": 3}
+
+    expect = [keys(["dW1", "db1"], allow_extra=True), keys(["dW1", "db1", "dW2"], allow_extra=True)]
+    _, failures = collect_failures(grads_with_dz, [Case(args=(1,), expect=expect)])
+    assert failures == ["grads_with_dz(1): the result has keys ['dW1', 'db1', 'dZ1']: missing ['dW2']"]
+
+
+def test_pure_cases_catch_changed_arguments_and_global_random_state():
+    parameters, grads = (
+        {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))},
+        {"dW1": np.ones((1, 2)), "db1": np.ones((1, 1))},
+    )
+
+    def in_place(parameters, grads, learning_rate):
+        for key in parameters:
+            parameters[key] -= learning_rate * grads["d" + key]
+        return parameters
+
+    def rebinds(parameters, grads, learning_rate):
+        for key in parameters:
+            parameters[key] = parameters[key] - learning_rate * grads["d" + key]
+        return dict(parameters)
+
+    def reseeds(parameters, grads, learning_rate):
+        np.random.seed(1)
+        return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
+
+    case = Case(args=(parameters, grads, 0.5), expect=[close("W1", [[0.5, 0.5]])], pure=True)
+    changed = (
+        "the caller's parameters['W1'] was changed: leave the arguments as they are; put the results in new "
+        "dicts and arrays (new[key] = old[key] - ..., not old[key] -= ... or old[key] = ...)"
+    )
+    for function in (in_place, rebinds):
+        n_checks, failures = collect_failures(function, [case])
+        assert (n_checks, failures) == (3, [f"{function.__name__}({{W1, b1}}, {{dW1, db1}}, 0.5): {changed}"])
+    state = np.random.get_state()
+    _, failures = collect_failures(reseeds, [case])
+    assert failures == [
+        (
+            "reseeds({W1, b1}, {dW1, db1}, 0.5): numpy's global random state changed (np.random.seed or "
+            "np.random.* inside?): leave it alone, draw only from a generator or seed your function is given"
+        )
+    ]
+    assert np.array_equal(np.random.get_state()[1], state[1]), "the check restores the global state"
+    assert parameters["W1"].tolist() == [[1.0, 1.0]], "the case's own arguments are never changed"
+
+
+def test_a_generator_argument_may_advance():
+    def draws(rng):
+        return rng.random(3)
+
+    assert collect_failures(draws, [Case(args=(np.random.default_rng(0),), pure=True)]) == (3, [])
+
+
+def cell(source, namespace):
+    """Run ``source`` as a notebook cell does: its own file name, its lines in linecache."""
+    filename = f"<cell {len(linecache.cache)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 -- the test runs notebook-like cells
+    return namespace
+
+
+def test_a_failing_predicate_quotes_the_students_line_it_called_not_the_check_cell():
+    notebook = cell(
+        'def student_difference(gradients):\n    return gradients["dW1"] - gradients["dW2"]  # no dW2\n',
+        {},
+    )
+    checks = cell(
+        "def masked(result):\n"
+        '    return result["D1"]\n'
+        "\n"
+        "\n"
+        "cases = [\n"
+        "    Case(\n"
+        '        args=({"dW1": 1},),\n'
+        "        expect=[\n"
+        '            holds("D1 to be used", lambda r: masked(r)),\n'
+        '            holds("a difference", lambda r: student_difference(r)),\n'
+        "        ],\n"
+        "    )\n"
+        "]\n",
+        dict(notebook, Case=Case, holds=holds),
+    )
+    _, failures = collect_failures(lambda gradients: gradients, checks["cases"])
+    assert failures[0] == "<lambda>({dW1}): could not check D1 to be used: KeyError: 'D1'"
+    headline, where = failures[1].splitlines()
+    assert headline == "<lambda>({dW1}): could not check a difference: KeyError: 'dW2'"
+    assert (
+        where == '    at line 2 of student_difference: return gradients["dW1"] - gradients["dW2"]  # no dW2'
+    )
+
+
+def test_returned_values_are_picked_by_name_and_one_missing_key_is_reported_once():
+    def forward(X):
+        return np.ones((1, 2)), {"A1": np.ones((2, 2))}
+
+    cases = [
+        Case(
+            args=(1,),
+            expect=[
+                shape("A3", (1, 2)),
+                keys(["A1", "D1"], at="cache"),
+                holds("D1 to be binary", lambda r: r[1]["D1"].all()),
+                holds("A1 to be masked by D1", lambda r: (r[1]["A1"] * r[1]["D1"]).all()),
+            ],
+        )
+    ]
+    n_checks, failures = collect_failures(forward, cases, returns=("A3", "cache"))
+    assert (n_checks, failures) == (
+        4,
+        [
+            "forward(1): cache has keys ['A1']: missing ['D1']",
+            "forward(1): could not check D1 to be binary: KeyError: 'D1'",
+        ],
+    )
+
+
+def test_a_case_can_run_its_call_inside_a_context():
+    entered = []
+
+    @contextlib.contextmanager
+    def scale(factor):
+        entered.append(factor)
+        yield
+
+    def scaled(x):
+        return x * entered[-1]
+
+    cases = [Case(args=(2,), within=lambda: scale(3), expect=[equal(None, 6)])]
+    assert collect_failures(scaled, cases) == (1, [])
+    assert entered == [3]
+
+
+def test_an_array_changed_in_place_is_named():
+    def shuffles_in_place(X):
+        X[:] = X[:, ::-1]
+        return X
+
+    _, failures = collect_failures(shuffles_in_place, [Case(args=(np.arange(3.0)[None, :],), pure=True)])
+    assert failures == [
+        (
+            "shuffles_in_place(<array (1, 3)>): the caller's X was changed: leave the arguments as they are; "
+            "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
+        )
+    ]
 
 
 def test_named_values_in_messages():
