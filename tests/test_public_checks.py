@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from course import HIDDEN_REGION, edit, mutations, nbgrader_meta, solution_cells, source_notebook, variants
 
-from coursekit.grading import assignments
+from coursekit.course import assignments
 from helpers.notebook import is_experiment
 
 #: The summary line run_checks prints when some checks failed (helpers.checks.FAIL_MARK).

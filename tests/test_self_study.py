@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from course import MADE_BY_MAKE, make, make_lab_command, nbgrader_meta, running_lab, self_study_course
 
-from coursekit.grading import assignments
+from coursekit.course import assignments
 
 INSTRUCTOR_PLUGINS = [
     "@jupyter/nbgrader:formgrader",
