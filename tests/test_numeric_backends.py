@@ -148,7 +148,7 @@ def runs(request, tmp_path_factory):
     selected = {
         item.callspec.params["name"]
         for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec")
+        if getattr(item, "module", None) is request.module and hasattr(item, "callspec")
     }
     startup = tmp_path_factory.mktemp("ipython") / "profile_default" / "startup"
     startup.mkdir(parents=True)
