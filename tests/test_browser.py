@@ -45,6 +45,7 @@ ARTIFACTS = REPO / "artifacts" / "browser"
 # Run All takes seconds on a quiet machine; a loaded CI machine (first kernel start, a cold JupyterLab)
 # has been seen to need more than two minutes for the first notebook.
 RUN_ALL_TIMEOUT_MS = 300_000
+KERNEL_READY_TIMEOUT_MS = 120_000
 LAB_SETTINGS = {
     # Render every cell, not only those in view, so that all outputs can be checked.
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -114,7 +115,15 @@ def open_notebook(browser, lab, path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/lab/workspaces/w{secrets.token_hex(4)}/tree/{path}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    # The toolbar's execution indicator reads "idle" before any kernel is attached, and Run All on a
+    # kernel still initializing skips cells silently; the status bar names the kernel's real state.
+    page.wait_for_function(
+        """() => {
+            const status = document.querySelector(".jp-StatusBar-TextItem[title^='Change kernel for']");
+            return status && status.textContent.endsWith("| Idle");
+        }""",
+        timeout=KERNEL_READY_TIMEOUT_MS,
+    )
     return page
 
 
