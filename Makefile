@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs (Python 3.10+, pip and make):
 #   make lab    set up .venv and start JupyterLab on your own copy of the notebooks (the student version)
 #   make test   set up .venv and run the whole test suite
-# Instructors: make release, make autograde, make lab-sources. Maintainers: make notebooks, make bench, make lock.
+# Instructors: make release, make autograde, make serve, make lab-sources. Maintainers: make notebooks, make bench, make lock.
 # The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
 # its timing: make bench-report.
 PYTHON ?= python3
@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 # nbgrader runs helper scripts (alembic) that live next to the venv's python.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: lab lab-sources student test install release autograde notebooks bench lock lock-upgrade
+.PHONY: lab lab-sources student test install release autograde serve notebooks bench lock lock-upgrade
 .PHONY: report export-canvas export-moodle bench-report
 
 install: $(INSTALLED)
@@ -79,6 +79,11 @@ release: $(INSTALLED)
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 autograde: $(INSTALLED)
 	$(PY) -m coursekit autograde --jobs $(JOBS)
+
+# The grading service: grade each submission in the exchange as it arrives, record it and release its
+# feedback, until Ctrl-C or SIGTERM (policies: GradingService in nbgrader_config.py).
+serve: $(INSTALLED)
+	$(PY) -m coursekit serve
 
 # report.html again from the gradebook and the course folder (autograde writes it too).
 report: $(INSTALLED)

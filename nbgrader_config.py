@@ -84,3 +84,16 @@ c.SandboxedKernelManager.hidden_paths = [c.Exchange.root]
 c.Autograde.sanitize_preprocessors = inserted_after(
     default(Autograde, "sanitize_preprocessors"), "DeduplicateIds", ForgetForeignMetadata
 )
+
+# --- the grading service (python -m coursekit serve, make serve; coursekit/service/policy.py) ------------
+# What a student sees of a submission graded before its due date: "full", "score" or "public" (checks only).
+c.GradingService.feedback_before_deadline = "full"
+# Graded attempts per student and assignment in a rolling window (0: no limit); later ones wait.
+c.GradingService.max_attempts = 0
+c.GradingService.attempt_window_hours = 24
+# Which graded submission the gradebook holds: "latest", or "best" (before the due date).
+c.GradingService.counts = "latest"
+# Grading processes on this machine (-1: one per core; 0: only workers on other machines).
+c.GradingService.workers = -1
+# The task queue's scheduler (TLS only); "tls://0.0.0.0:8786" lets workers on other machines join.
+c.GradingService.scheduler_address = "tls://127.0.0.1:0"

@@ -1,11 +1,13 @@
-"""The command line: python -m coursekit release | autograde | validate | report.
+"""The command line: python -m coursekit release | autograde | validate | report | serve | worker.
 
     python -m coursekit release            # release/<assignment>/ for every assignment
     python -m coursekit autograde -j 2     # grade submitted/*/<assignment>/ with 2 workers
     python -m coursekit validate NOTEBOOK  # exit 1 unless every test passes (--invert: fails)
     python -m coursekit report             # report.html from the gradebook (coursekit.report)
+    python -m coursekit serve              # grade each submission as it arrives (coursekit.service)
+    python -m coursekit worker tls://HOST:PORT --credentials DIR   # a grading worker on another machine
 
-autograde exits 2, recording nothing, when the grading environment fails the canary
+autograde and serve exit 2, recording nothing, when the grading environment fails the canary
 (``coursekit.workers``).
 """
 
@@ -35,6 +37,14 @@ def main(argv=None):
     command = commands.add_parser("report", help="write report.html from the gradebook and the course folder")
     command.add_argument("assignment", nargs="*", help="assignment ids (default: all in the gradebook)")
     command.add_argument("--to", help="where to write the page (default: <root>/report.html)")
+    command = commands.add_parser("serve", help="grade each submission as it arrives, until SIGTERM")
+    command.add_argument(
+        "--workers", type=int, help="grading processes here (default: GradingService.workers)"
+    )
+    command = commands.add_parser("worker", help="a grading worker for a service's scheduler")
+    command.add_argument("scheduler", help="the service's scheduler address, tls://HOST:PORT")
+    command.add_argument("--credentials", required=True, help="a copy of the service's tls/ folder")
+    command.add_argument("--name", help="this worker's name in the scheduler's logs")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -46,6 +56,15 @@ def main(argv=None):
         except CanaryFailed as error:
             print(error, file=sys.stderr)
             return 2
+    elif args.command == "serve":
+        from coursekit.service.serve import serve
+
+        overrides = {"workers": args.workers} if args.workers is not None else {}
+        return serve(args.root, **overrides)
+    elif args.command == "worker":
+        from coursekit.service.engine import run_worker
+
+        run_worker(args.scheduler, args.root, args.credentials, name=args.name)
     elif args.command == "report":
         print(f"wrote {write_report(args.root, gradebook_url(args.root), args.assignment, to=args.to)}")
     else:

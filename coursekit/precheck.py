@@ -6,6 +6,7 @@ page for it says why, and problems.csv lists it; the student's other notebooks a
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 
@@ -22,9 +23,12 @@ class Problem:
     message: str
 
 
-def check_submission(root, assignment, student):
-    """Problems that keep a submitted notebook from being graded, each named for the student."""
-    folder = submitted_folder(student, assignment, root)
+def check_submission(root, assignment, student, folder=None):
+    """Problems that keep a submitted notebook from being graded, each named for the student.
+
+    ``folder``: where the submission is (default: the course's submitted/<student>/<assignment>/).
+    """
+    folder = Path(folder) if folder else submitted_folder(student, assignment, root)
     expected = notebook_names(assignment, root)
     present = sorted(p.name for p in folder.glob("*.ipynb"))
     problems = []

@@ -193,10 +193,51 @@ class Grader:
 
     def grade(self, assignment, student):
         """Autograde submitted/<student>/<assignment>/ and write its feedback; return its Outcome."""
+        return self._grade(self.api, assignment, student)
+
+    def grade_files(self, assignment, student, files):
+        """Grade one submission handed over as its files; return (Outcome, feedback, graded).
+
+        ``files``: {path relative to the submission folder: bytes} (notebooks, timestamp.txt,
+        submission_secret.txt). ``feedback``: {file name: bytes} of the feedback folder (pages,
+        timestamp.txt, submission_secret.txt); ``graded``: {notebook name: bytes} of the graded
+        notebooks. Everything goes in and out as data, so the grading service's workers need no
+        folder shared with the course, and the course's own folders are not touched.
+        """
+        self.check(assignment)
+        scratch = Path(tempfile.mkdtemp(prefix="job-", dir=self.scratch))
+        try:
+            folders = {
+                f"{step}_directory": scratch / step for step in ("submitted", "autograded", "feedback")
+            }
+            api = nbgrader_api(
+                self.root, db_url=self.db_url, release_directory=self.scratch / "release", **folders
+            )
+            submitted = folders["submitted_directory"] / student / assignment
+            for name, data in files.items():
+                path = submitted / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            outcome = self._grade(api, assignment, student, submitted)
+            feedback, graded = (
+                {p.name: p.read_bytes() for p in sorted(folder.glob(pattern)) if p.is_file()}
+                for folder, pattern in (
+                    (folders["feedback_directory"] / student / assignment, "*"),
+                    (folders["autograded_directory"] / student / assignment, "*.ipynb"),
+                )
+            )
+            return outcome, feedback, graded
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _grade(self, api, assignment, student, folder=None):
+        """Autograde one submission with nbgrader's ``api`` (whose folders say where it is)."""
         self.check(assignment)
         start = time.perf_counter()
-        outcome = Outcome(assignment, student, problems=check_submission(self.root, assignment, student))
-        result = self.api.autograde(assignment, student, force=True, create=True)
+        outcome = Outcome(
+            assignment, student, problems=check_submission(self.root, assignment, student, folder)
+        )
+        result = api.autograde(assignment, student, force=True, create=True)
         outcome.ok = bool(result["success"])
         if not outcome.ok:
             outcome.error = api_error(result)
@@ -206,7 +247,7 @@ class Grader:
                     for name in notebook_names(assignment, self.root)
                 ]
         outcome.timestamp, outcome.notebooks = self._scores(assignment, student)
-        outcome.feedback_error = write_feedback(self.api, outcome)
+        outcome.feedback_error = write_feedback(api, outcome)
         outcome.seconds = time.perf_counter() - start
         outcome.worker, outcome.canary_seconds = os.getpid(), self.canary_seconds
         return outcome

@@ -1,0 +1,62 @@
+"""What a grading worker runs: one submission in, as data; its result out, as data.
+
+A worker process (on this machine or another) holds one ``coursekit.workers.Grader`` for its life:
+the canary of each assignment once, then one job at a time, each in scratch folders of its own. The
+course directory a worker grades with is ``COURSEKIT_COURSE_ROOT`` (the service sets it for its own
+workers; ``python -m coursekit worker --root`` for others): its notebooks and nbgrader_config.py,
+never the course's gradebook, which the worker has no use for.
+"""
+
+import os
+import socket
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from coursekit import COURSE_ROOT
+from coursekit.course import nbgrader_environment
+from coursekit.workers import Grader, Outcome
+
+#: Environment variable naming the course directory a worker grades with.
+ROOT_VARIABLE = "COURSEKIT_COURSE_ROOT"
+
+
+@dataclass
+class Job:
+    """One submission to grade: who, what, and its files ({relative path: bytes})."""
+
+    key: str  # the inbound folder's name
+    student: str
+    assignment: str
+    files: dict = field(repr=False)
+
+
+@dataclass
+class JobResult:
+    """A graded submission: its Outcome, feedback folder and graded notebooks ({name: bytes})."""
+
+    key: str
+    outcome: Outcome
+    feedback: dict = field(repr=False)
+    graded: dict = field(repr=False)
+    worker: str  # host:pid of the process that graded it
+
+
+_process = {}
+
+
+def grader():
+    """This process's Grader (made on first use; its scratch gradebook is new, not the course's)."""
+    if "grader" not in _process:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one job per process; tiny matrices
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        environment = ExitStack()  # for the life of this process, which exists to grade
+        environment.enter_context(nbgrader_environment())
+        root = os.environ.get(ROOT_VARIABLE, str(COURSE_ROOT))
+        _process.update(environment=environment, grader=Grader(root, ""))
+    return _process["grader"]
+
+
+def grade(job):
+    """Grade ``job`` in this process; return its JobResult. Raises CanaryFailed (see coursekit.workers)."""
+    outcome, feedback, graded = grader().grade_files(job.assignment, job.student, job.files)
+    return JobResult(job.key, outcome, feedback, graded, f"{socket.gethostname()}:{os.getpid()}")
