@@ -6,126 +6,33 @@ nbgrader_config.py (instructor) and deploy/jupyter/student/nbgrader_config.py (s
 users; the test needs root to switch between them.
 """
 
-import grp
-import os
-import pwd
 import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import nbformat
 import pytest
-from course import REPO, make_course, mutate, mutations, points, scores, source_notebook
+from course import REPO, mutate, mutations, points, scores, source_notebook
+from unix_users import (
+    ALICE,
+    BOB,
+    COURSE,
+    GRADERS,
+    INSTRUCTOR,
+    as_user,
+    make_exchange,
+    nbgrader,
+    python_as,
+    write_as,
+)
 
-INSTRUCTOR, ALICE, BOB = "dnn-instructor", "dnn-alice", "dnn-bob"
-GRADERS = "dnn-graders"  # the instructor's group; the students are not in it
 ASSIGNMENT = "initialization"
-COURSE = "improving-dnn"
-
-
-def user_exists(name):
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
-
-
-def group_exists(name):
-    try:
-        grp.getgrnam(name)
-        return True
-    except KeyError:
-        return False
-
-
-def runnable_by(user):
-    command = ["runuser", "-u", user, "--", sys.executable, "-c", "import nbgrader"]
-    result = subprocess.run(command, check=False, capture_output=True)
-    return result.returncode == 0
-
-
-def requirements():
-    if os.geteuid() != 0:
-        return "needs root to act as separate users"
-    missing = [u for u in (INSTRUCTOR, ALICE, BOB) if not user_exists(u)]
-    if missing:
-        return f"users {missing} missing: .ci/run creates them (useradd)"
-    if INSTRUCTOR not in grp.getgrnam(GRADERS).gr_mem if group_exists(GRADERS) else True:
-        return f"group {GRADERS} with member {INSTRUCTOR} missing: .ci/run creates it"
-    if not runnable_by(ALICE):
-        return f"{ALICE} cannot run {sys.executable}: make its folders traversable (.ci/run does, chmod o+x)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def exchange():
-    reason = requirements()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    base = Path(tempfile.mkdtemp(prefix="dnn-exchange-test-"))
-    os.chmod(base, 0o755)
-    root = base / "exchange"
-    root.mkdir()
-    os.chmod(root, 0o1777)  # as nbgrader requires of its exchange root
-    homes = {}
-    for user in (INSTRUCTOR, ALICE, BOB):
-        home = base / user
-        home.mkdir()
-        entry = pwd.getpwnam(user)
-        os.chown(home, entry.pw_uid, entry.pw_gid)
-        os.chmod(home, 0o700)
-        homes[user] = home
-    student_config = REPO / "deploy" / "jupyter" / "student"
-    # The instructor's course directory, in the instructor's private home.
-    course = homes[INSTRUCTOR] / "course"
-    course.mkdir()
-    make_course(course)
-    subprocess.run(["chown", "-R", INSTRUCTOR, str(course)], check=True)
-    yield {"root": root, "homes": homes, "course": course, "student_config": student_config}
-    shutil.rmtree(base, ignore_errors=True)
-
-
-def as_user(ex, user, *args, cwd=None, check=True):
-    """Run a command as ``user``, in their home, with their side of the nbgrader configuration."""
-    home = ex["homes"][user]
-    env = {
-        "HOME": str(home),
-        "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
-        "NBGRADER_EXCHANGE_ROOT": str(ex["root"]),
-        "LANG": "C.UTF-8",
-    }
-    if user != INSTRUCTOR:
-        env["JUPYTER_CONFIG_DIR"] = str(ex["student_config"])
-    result = subprocess.run(
-        ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()), *args],
-        cwd=cwd or home, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} as {user} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def nbgrader(ex, user, *args, **kwargs):
-    return as_user(ex, user, sys.executable, "-m", "nbgrader", *args, **kwargs)
-
-
-def python_as(ex, user, code, check=False):
-    return as_user(ex, user, sys.executable, "-c", code, check=check)
-
-
-def write_as(ex, user, path, nb):
-    """Write a notebook into a user's home as that user (as if they had saved it in JupyterLab)."""
-    staged = Path(tempfile.mkdtemp()) / "staged.ipynb"
-    nbformat.write(nb, staged)
-    os.chmod(staged.parent, 0o755)
-    os.chmod(staged, 0o644)
-    as_user(ex, user, "cp", str(staged), str(path))
-    shutil.rmtree(staged.parent)
+    ex = make_exchange()
+    yield ex
+    shutil.rmtree(ex["base"], ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from coursekit import COURSE_ROOT
 from coursekit.course import nbgrader_environment
-from coursekit.workers import Grader, Outcome
+from coursekit.workers import CanaryFailed, Grader, Outcome
 
 #: Environment variable naming the course directory a worker grades with.
 ROOT_VARIABLE = "COURSEKIT_COURSE_ROOT"
@@ -60,3 +60,30 @@ def grade(job):
     """Grade ``job`` in this process; return its JobResult. Raises CanaryFailed (see coursekit.workers)."""
     outcome, feedback, graded = grader().grade_files(job.assignment, job.student, job.files)
     return JobResult(job.key, outcome, feedback, graded, f"{socket.gethostname()}:{os.getpid()}")
+
+
+def warm_up(assignments):
+    """Run the canary of each of ``assignments`` in this worker process now, before any job needs it.
+
+    A failed canary is not raised here: every job of that assignment raises it (Grader.check).
+    Returns the seconds the canaries took.
+    """
+    for assignment in assignments:
+        try:
+            grader().check(assignment)
+        except CanaryFailed:
+            pass
+    return grader().canary_seconds
+
+
+def warm_up_plugin(assignments):
+    """A dask WorkerPlugin that warms up every worker, those that join later included."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class WarmUp(WorkerPlugin):
+        name = "coursekit-warm-up"
+
+        def setup(self, worker):
+            warm_up(assignments)
+
+    return WarmUp()

@@ -47,6 +47,7 @@ class Service:
         self.outbox = Outbox(self.root, self.state, self.db_url)
         self.ledger = None
         self.in_flight = {}  # key -> (future, Job)
+        self._dues = {}
         self.stopping = False
         self.client = self.cluster = None
 
@@ -60,9 +61,13 @@ class Service:
             self.client, self.cluster = engine.start(
                 self.root, self.settings.scheduler_address, n_workers, self.state / "tls"
             )
+            start = time.perf_counter()
+            # Canaries first, on every worker (and on each that joins later): a broken grading
+            # environment shows at once, and no student's job waits for one.
+            self.client.register_plugin(jobs.warm_up_plugin(sorted(self.assignments)))
             self.log(
-                f"serving {self.inbound} with {n_workers} local worker(s); scheduler "
-                f"{self.cluster.scheduler_address}"
+                f"serving {self.inbound} with {n_workers} local worker(s), canaries run in "
+                f"{time.perf_counter() - start:.1f} s; scheduler {self.cluster.scheduler_address}"
             )
             try:
                 while not self.stopping:
@@ -96,6 +101,7 @@ class Service:
     def step(self, now=None):
         """One pass: admit new submissions, free deferred ones, dispatch, record, release."""
         now = time.time() if now is None else now
+        self._dues = {}  # due dates read once per pass: the instructor may change them any time
         for submission in inbox.scan(self.inbound, self.ledger.keys()):
             self.admit(submission, now)
         self.undefer(now)
@@ -114,8 +120,8 @@ class Service:
             self.log(f"refused {submission.key}: {refusal}")
             return
         limit = self.settings.max_attempts
-        due = due_date(self.db_url, submission.assignment)
-        if not limit or (due is not None and now >= due.replace(tzinfo=timezone.utc).timestamp()):
+        due = self.due(submission.assignment)
+        if not limit or self.past(due, now):
             self.ledger.add(submission, "queued", now=now)
             self.ledger.set(submission.key, attempt=1)
             return
@@ -149,9 +155,22 @@ class Service:
         )
 
     def undefer(self, now):
+        """Queue each deferred submission whose attempt has freed up, or whose due date has passed."""
         for entry in self.ledger.in_state("deferred"):
-            if entry.not_before is not None and entry.not_before <= now:
+            due = self.due(entry.assignment)
+            if (entry.not_before is not None and entry.not_before <= now) or self.past(due, now):
                 self.ledger.set(entry.key, state="queued", attempt=1)
+
+    def due(self, assignment):
+        """The assignment's due date in the course gradebook (naive UTC) or None; read once per pass."""
+        if assignment not in self._dues:
+            self._dues[assignment] = due_date(self.db_url, assignment)
+        return self._dues[assignment]
+
+    @staticmethod
+    def past(due, now):
+        """Whether the due date ``due`` (naive UTC, or None) has passed at Unix time ``now``."""
+        return due is not None and now >= due.replace(tzinfo=timezone.utc).timestamp()
 
     def dispatch(self):
         for entry in self.ledger.in_state("queued"):
@@ -189,7 +208,7 @@ class Service:
         outcome = result.outcome
         maxima = max_scores(self.db_url, job.assignment)
         _, total, maximum = scores(outcome, maxima)
-        due = due_date(self.db_url, job.assignment)
+        due = self.due(job.assignment)
         late = is_late(entry.timestamp, due)
         counts = self.counts(entry, total, late, due)
         if counts:
@@ -269,8 +288,8 @@ class Service:
         if self.settings.feedback_before_deadline == "full":
             return
         for assignment in self.assignments:
-            due = due_date(self.db_url, assignment)
-            if due is None or now < due.replace(tzinfo=timezone.utc).timestamp():
+            due = self.due(assignment)
+            if not self.past(due, now):
                 continue
             for entry in self.ledger.in_state("graded"):
                 if entry.assignment != assignment or not entry.counts or entry.full_released:
