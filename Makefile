@@ -3,7 +3,7 @@
 #   make test   set up .venv and run the whole test suite
 # Instructors: make release, make autograde, make serve, make lab-sources. Maintainers: make notebooks, make bench, make lock.
 # The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
-# its timing: make bench-report.
+# its timing: make bench-report. The grading service's: make bench-service.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: lab lab-sources student test install release autograde serve notebooks bench lock lock-upgrade
-.PHONY: report export-canvas export-moodle bench-report
+.PHONY: report export-canvas export-moodle bench-report bench-service
 
 install: $(INSTALLED)
 
@@ -111,3 +111,7 @@ bench: $(INSTALLED)
 # Time to build report.html for classes of 40 and 400 submissions (made from a graded seed class).
 bench-report: $(INSTALLED)
 	$(PY) tests/bench_report.py 40 400
+
+# The grading service: submit -> feedback latency (p50, p95) and a deadline burst of 40 against make autograde.
+bench-service: $(INSTALLED)
+	$(PY) -m coursekit.service.bench

@@ -12,6 +12,7 @@ autograde and serve exit 2, recording nothing, when the grading environment fail
 """
 
 import argparse
+import ast
 import sys
 
 from coursekit import COURSE_ROOT
@@ -41,6 +42,13 @@ def main(argv=None):
     command.add_argument(
         "--workers", type=int, help="grading processes here (default: GradingService.workers)"
     )
+    command.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a GradingService setting of nbgrader_config.py, e.g. --policy max_attempts=3",
+    )
     command = commands.add_parser("worker", help="a grading worker for a service's scheduler")
     command.add_argument("scheduler", help="the service's scheduler address, tls://HOST:PORT")
     command.add_argument("--credentials", required=True, help="a copy of the service's tls/ folder")
@@ -59,7 +67,9 @@ def main(argv=None):
     elif args.command == "serve":
         from coursekit.service.serve import serve
 
-        overrides = {"workers": args.workers} if args.workers is not None else {}
+        overrides = dict(policy(text) for text in args.policy)
+        if args.workers is not None:
+            overrides["workers"] = args.workers
         return serve(args.root, **overrides)
     elif args.command == "worker":
         from coursekit.service.engine import run_worker
@@ -77,6 +87,15 @@ def main(argv=None):
         print("OK" if not results else f"NOT OK ({', '.join(f'{len(v)} {k}' for k, v in results.items())})")
         return 1 if results else 0
     return 0
+
+
+def policy(text):
+    """("name", value) of a --policy NAME=VALUE option; VALUE is a Python literal or a plain string."""
+    name, _, value = text.partition("=")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     assignments = args.assignment or course.assignments()
-    print(f"machine: {platform.machine()}, {_cpu()}, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {cpu_name()}, Python {platform.python_version()}")
     if args.class_size:
         class_benchmark(args.class_size, assignments)
         return
@@ -171,7 +171,7 @@ def main(argv=None):
     print(f"| one complete submission, 2 workers | | | {median(walls):.2f} (wall) |")
 
 
-def _cpu():
+def cpu_name():
     cores = f"{os.cpu_count()} cores"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

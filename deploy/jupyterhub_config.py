@@ -17,7 +17,10 @@ Settings from the environment (defaults suit one machine with real Unix accounts
   user, each in DNN_HUB_HOMES/<name>: tests, demos);
 - DNN_CLASS_ROSTER: a file of user names, one a line: only they (and the instructors) may log in;
   without it, any account that can authenticate may;
-- DNN_HUB_IP, DNN_HUB_PORT: where the hub listens (127.0.0.1:8000).
+- DNN_HUB_IP, DNN_HUB_PORT: where the hub listens (127.0.0.1:8000);
+- DNN_GRADING_COURSE: the instructor's course directory; if set, the hub starts the grading service
+  (``python -m coursekit serve``, grades on submit) as a managed service, and restarts it if it dies;
+  DNN_GRADING_USER: the graders' Unix account it runs as (default: the hub's own user).
 
 A class that outgrows one machine keeps this file's role logic and swaps the spawner for JupyterHub's
 Kubernetes spawner (see the README).
@@ -75,3 +78,18 @@ def role_settings(spawner):
 
 
 c.Spawner.pre_spawn_hook = role_settings
+
+
+# Grades on submit: the hub starts, watches and stops the grading service (coursekit/service/).
+if os.environ.get("DNN_GRADING_COURSE"):
+    grading = {
+        "name": "grading",
+        "command": [sys.executable, "-m", "coursekit", "--root", os.environ["DNN_GRADING_COURSE"], "serve"],
+        "environment": {"NBGRADER_EXCHANGE_ROOT": EXCHANGE_ROOT},
+    }
+    if os.environ.get("DNN_GRADING_USER"):
+        grading["user"] = os.environ["DNN_GRADING_USER"]
+    if SIMPLE_SPAWNER:
+        # Every server runs as the hub's user here, so a submission's owner cannot tell students apart.
+        grading["command"] += ["--policy", "require_owner=False"]
+    c.JupyterHub.services = [grading]

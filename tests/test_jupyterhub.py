@@ -2,7 +2,7 @@
 
 The instructor releases an assignment to the exchange; a student logs in through the hub's REST API,
 starts their server, and lists the released assignment through nbgrader's assignment-list API. The
-student's server has no formgrader; the instructor's has. The proxy is the configurable-http-proxy
+student's server has no formgrader; the instructor's has. The hub runs the grading service. The proxy is the configurable-http-proxy
 package from PyPI.
 """
 
@@ -25,6 +25,7 @@ ASSIGNMENT = "initialization"
 COURSE = "improving-dnn"
 PASSWORD = "class-password"
 START_TIMEOUT = 90  # seconds for the hub, then for a user's server
+GRADING_TIMEOUT = 120  # seconds for the service's start (its canaries) and one grading
 
 
 def request(url, method="GET", token=None, body=None):
@@ -55,7 +56,8 @@ def wait_for(check, what, timeout=START_TIMEOUT):
 
 
 @pytest.fixture(scope="module")
-def hub():
+def hub_run():
+    """(hub URL, hub log, course directory) of a running hub."""
     base = Path(tempfile.mkdtemp(prefix="dnn-hub-test-"))
     exchange = base / "exchange"
     exchange.mkdir()
@@ -84,6 +86,7 @@ def hub():
         DNN_HUB_PORT=str(port),
         DNN_INSTRUCTORS="teacher",
         DNN_CLASS_ROSTER=str(base / "roster.txt"),
+        DNN_GRADING_COURSE=str(course),
     )
     command = [
         sys.executable, "-m", "jupyterhub", "-f", str(REPO / "deploy" / "jupyterhub_config.py"),
@@ -102,7 +105,7 @@ def hub():
             return False
 
     wait_for(up, "JupyterHub to start")
-    yield url
+    yield url, base / "hub.log", course
     process.terminate()
     try:
         process.wait(timeout=30)
@@ -110,6 +113,11 @@ def hub():
         process.kill()
     log.close()
     shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def hub(hub_run):
+    return hub_run[0]
 
 
 def login(url, name):
@@ -162,3 +170,27 @@ def test_instructor_has_the_formgrader(hub):
     start_server(hub, "teacher", token)
     status, _ = request(f"{hub}/user/teacher/formgrader", token=token)
     assert status == 200
+
+
+def test_the_hub_runs_the_grading_service_which_grades_a_submit_from_the_assignments_tab(hub_run):
+    url, log, _ = hub_run
+    token = login(url, "bob")
+    start_server(url, "bob", token)
+    query = f"course_id={COURSE}&assignment_id={ASSIGNMENT}"
+    for action in ("fetch", "submit"):  # the Assignments tab's own requests
+        status, reply = request(
+            f"{url}/user/bob/assignments/{action}?{query}", method="POST", token=token, body={}
+        )
+        assert status == 200 and reply["success"], reply
+    wait_for(
+        lambda: f"graded bob/{ASSIGNMENT}" in log.read_text(), "the grading service", timeout=GRADING_TIMEOUT
+    )
+    status, reply = request(
+        f"{url}/user/bob/assignments/fetch_feedback?{query}", method="POST", token=token, body={}
+    )
+    assert status == 200 and reply["success"], reply
+    status, reply = request(f"{url}/user/bob/assignments?course_id={COURSE}", token=token)
+    (submitted,) = [
+        a for a in reply["value"] if a["assignment_id"] == ASSIGNMENT and a["status"] == "submitted"
+    ]
+    assert any(s.get("has_local_feedback") for s in submitted["submissions"]), submitted
