@@ -8,6 +8,7 @@ package from PyPI.
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -182,9 +183,11 @@ def test_the_hub_runs_the_grading_service_which_grades_a_submit_from_the_assignm
             f"{url}/user/bob/assignments/{action}?{query}", method="POST", token=token, body={}
         )
         assert status == 200 and reply["success"], reply
-    wait_for(
-        lambda: f"graded bob/{ASSIGNMENT}" in log.read_text(), "the grading service", timeout=GRADING_TIMEOUT
-    )
+    deadline = time.monotonic() + GRADING_TIMEOUT
+    # This demo hub runs every server as its own Unix user, whose name nbgrader submits under.
+    while not re.search(rf"graded [^/ ]+/{ASSIGNMENT} ", log.read_text()):
+        assert time.monotonic() < deadline, f"the grading service graded nothing:\n{log.read_text()[-4000:]}"
+        time.sleep(0.5)
     status, reply = request(
         f"{url}/user/bob/assignments/fetch_feedback?{query}", method="POST", token=token, body={}
     )
