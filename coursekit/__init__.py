@@ -20,6 +20,8 @@ A submission's way through grading, one module per stage (``python -m coursekit 
     lms.py         grades for Canvas and Moodle, as nbgrader exporters
     plugins.py     the nbgrader extension points that nbgrader_config.py puts into nbgrader's pipelines
     bench.py       benchmarks (make bench)
+    service/       grades on submit (``python -m coursekit serve``): the same workers and gradebook
+                   writer behind a task queue, one job per submission (see its ``__init__``)
 
 Importing any of them changes nothing in the process (no PATH, no warning filters): what nbgrader
 needs of the process is set up where a command starts (``course.nbgrader_environment``).

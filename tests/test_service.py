@@ -99,9 +99,8 @@ class Running:
 
     def python(self):
         """The Python process under runuser."""
-        return next(
-            p for p in psutil.Process(self.process.pid).children(recursive=True) if "python" in p.name()
-        )
+        (child,) = psutil.Process(self.process.pid).children()  # runuser's child: env, which became Python
+        return child
 
     def stop(self):
         """SIGTERM, as a process manager stops it; return its exit status."""

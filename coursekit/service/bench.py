@@ -54,12 +54,15 @@ class Bench:
         self.name = course.source_notebook(ASSIGNMENT).name
         self.inbound = self.exchange / COURSE_ID / "inbound"
         self.feedback = self.exchange / COURSE_ID / "feedback"
+        self.reset()
+
+    def reset(self):
+        """An empty exchange: each measurement's service sees only its own submissions."""
+        shutil.rmtree(self.exchange / COURSE_ID, ignore_errors=True)
         self.inbound.mkdir(parents=True)
-        self.count = 0
 
     def make(self, student, kind="correct"):
         """A complete submission folder in a staging area: (its path, the feedback page it must get)."""
-        self.count += 1
         timestamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         staged = self.base / "staging" / f"{student}+{ASSIGNMENT}+{timestamp}+{secrets.token_hex(6)}"
         staged.mkdir(parents=True)
@@ -115,6 +118,7 @@ def stop(process):
 
 
 def latency(bench, n):
+    bench.reset()
     root = new_course([ASSIGNMENT])
     process, _ = bench.serve(root, 2)
     try:
@@ -131,6 +135,7 @@ def latency(bench, n):
 
 def burst(bench, n, workers):
     """(service seconds, autograde seconds, grades equal) for ``n`` submissions dropped at once."""
+    bench.reset()
     root = new_course([ASSIGNMENT])
     kinds = ("correct", "partly-wrong", "broken")
     made = [bench.make(f"burst{workers}-{i:02d}", kinds[i % 3]) for i in range(n)]
