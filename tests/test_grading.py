@@ -54,6 +54,13 @@ def graded(request, tmp_path_factory):
     return root, assignment, source
 
 
+def reported(root, student):
+    """What the grading run reported for ``student`` in problems.csv: why a whole notebook scored 0."""
+    with open(root / "problems.csv", newline="") as f:
+        problems = [row["problem"] for row in csv.DictReader(f) if row["student"] == student]
+    return f"problems.csv: {problems}" if problems else "problems.csv: nothing"
+
+
 def test_every_graded_function_has_a_mutation(graded):
     _, assignment, source = graded
     functions = {nbgrader_meta(c)["grade_id"] for c in solution_cells(source)}
@@ -108,7 +115,7 @@ def test_blank_release_scores_zero(graded):
 def test_solutions_score_full_marks(graded):
     root, assignment, source = graded
     grades = scores(root, assignment, "solution")
-    assert {k: score for k, (score, _) in grades.items()} == points(source)
+    assert {k: score for k, (score, _) in grades.items()} == points(source), reported(root, "solution")
 
 
 def test_one_wrong_exercise_loses_exactly_its_points(graded):
@@ -117,7 +124,7 @@ def test_one_wrong_exercise_loses_exactly_its_points(graded):
     for function in mutations(assignment):
         grades = {k: score for k, (score, _) in scores(root, assignment, f"wrong-{function}").items()}
         expected = dict(expected_full, **{f"test_{function}": 0})
-        assert grades == expected, f"a mistake in {function} only"
+        assert grades == expected, f"a mistake in {function} only; {reported(root, f'wrong-{function}')}"
 
 
 def test_correct_variants_pass_and_further_mistakes_fail(graded):
@@ -126,7 +133,7 @@ def test_correct_variants_pass_and_further_mistakes_fail(graded):
     for student, function, _, loses in variants(assignment):
         grades = {k: score for k, (score, _) in scores(root, assignment, student).items()}
         expected = dict(expected_full, **{f"test_{function}": 0}) if loses else expected_full
-        assert grades == expected, student
+        assert grades == expected, f"{student}; {reported(root, student)}"
 
 
 def test_feedback_shows_messages_but_no_hidden_test_code(graded):

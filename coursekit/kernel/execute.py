@@ -9,6 +9,10 @@
 - **dead kernels**: when the kernel dies (``os._exit``, a crash, the memory limit), the cell that
   killed it gets an error saying so, a new kernel re-runs the cells that had run before it (their
   outputs kept as they were), and execution continues with the next cell; each cell is tried once;
+- **kernels that do not start**: a kernel that dies before it answers (no cell has run yet, so it is
+  never the student's doing) is started again, up to ``start_attempts`` times. jupyter_client picks a
+  kernel's TCP ports before the kernel binds them, so two grading processes can pick the same port;
+  the loser dies with "Address already in use", and without a retry its whole notebook would score 0;
 - **output cap**: a cell's output beyond ``max_output_chars`` characters is dropped, with a note;
 - **tamper guard**: before each grade cell the watched functions (numpy, builtins, helpers' checks)
   are restored, and a grade cell during which one was replaced fails (``coursekit.kernel.guard``).
@@ -16,6 +20,7 @@
   cell, saying why: without the guard a grade cannot be trusted.
 """
 
+import atexit
 import json
 
 from jupyter_core.utils import ensure_async, run_sync
@@ -47,6 +52,7 @@ class GuardedExecute(Execute):
     max_output_chars = Integer(100_000, help="Output kept per cell, in characters.").tag(config=True)
     max_restarts = Integer(5, help="Kernel restarts allowed per notebook.").tag(config=True)
     interrupt_grace = Integer(5, help="Seconds a kernel gets to recover from an interrupt.").tag(config=True)
+    start_attempts = Integer(3, help="Kernel starts tried before a notebook fails to grade.").tag(config=True)
     # A cell whose kernel never answers after a timeout must not abort the whole notebook.
     raise_on_iopub_timeout = Bool(False).tag(config=True)
 
@@ -119,6 +125,24 @@ class GuardedExecute(Execute):
                     return index + 1
                 survivors.append(index)
         return None
+
+    async def async_start_new_kernel_client(self):
+        attempts = max(1, self.start_attempts)
+        for attempt in range(1, attempts + 1):
+            try:
+                return await super().async_start_new_kernel_client()
+            except Exception as error:  # nbclient raises RuntimeError, or a timeout
+                if attempt == attempts:
+                    # nbclient unregisters its exit-time clean-up only after a started kernel; this
+                    # one was cleaned up already.
+                    atexit.unregister(self._cleanup_kernel)
+                    raise
+                # nbclient has shut the dead kernel down (and may have dropped its manager); a new
+                # kernel gets new ports.
+                self.log.warning("the grading kernel did not start (%s); starting another", error)
+                if self.km is None:
+                    self.km = self.create_kernel_manager()
+                await self.async_start_new_kernel()
 
     async def _silent(self, code, output=False, reply=False):
         """Run code in the kernel without recording anything; return its stdout, or its reply, when asked."""
