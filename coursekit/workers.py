@@ -275,14 +275,24 @@ class Grader:
 _process = {}
 
 
+def process_grader(root, course_db_url):
+    """This process's Grader, made on first call: for worker processes, which exist to grade.
+
+    The first call also sets the process up for grading: one BLAS thread (a kernel per core; tiny
+    matrices) and nbgrader's environment, kept for the life of the process.
+    """
+    if "grader" not in _process:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        environment = ExitStack()
+        environment.enter_context(nbgrader_environment())
+        _process.update(environment=environment, grader=Grader(root, course_db_url), failure=None)
+    return _process["grader"]
+
+
 def init_worker(root, assignments, course_db_url):
     """Initializer of a pool's worker process: its Grader, and the canary of every assignment."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one kernel per core; tiny matrices
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    environment = ExitStack()  # for the life of this process, which exists to grade
-    environment.enter_context(nbgrader_environment())
-    grader = Grader(root, course_db_url)
-    _process.update(environment=environment, grader=grader, failure=None)
+    grader = process_grader(root, course_db_url)
     try:
         for assignment in assignments:
             grader.check(assignment)

@@ -56,6 +56,11 @@ def credentials(folder, create=True):
     )
 
 
+def worker_environment(root):
+    """Environment of a worker process: its course, and one BLAS thread (set before numpy loads)."""
+    return {ROOT_VARIABLE: str(root), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
 def start(root, address, n_workers, tls_folder):
     """(client, cluster): the scheduler on ``address`` with ``n_workers`` local worker processes."""
     import dask
@@ -74,7 +79,7 @@ def start(root, address, n_workers, tls_folder):
         dashboard_address=None,
         security=security,
         worker_class="distributed.Nanny",  # restarts a worker process that dies
-        env={ROOT_VARIABLE: str(root), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+        env=worker_environment(root),
         silence_logs=40,  # errors only: the service prints one line per job
     )
     return Client(cluster, security=security), cluster
@@ -92,7 +97,7 @@ def run_worker(scheduler, root, tls_folder, name=None):
             nthreads=1,
             security=security,
             name=name,
-            env={ROOT_VARIABLE: str(root), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+            env=worker_environment(root),
         ) as nanny:
             await nanny.finished()
 

@@ -9,12 +9,10 @@ never the course's gradebook, which the worker has no use for.
 
 import os
 import socket
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from coursekit import COURSE_ROOT
-from coursekit.course import nbgrader_environment
-from coursekit.workers import CanaryFailed, Grader, Outcome
+from coursekit.workers import CanaryFailed, Outcome, process_grader
 
 #: Environment variable naming the course directory a worker grades with.
 ROOT_VARIABLE = "COURSEKIT_COURSE_ROOT"
@@ -41,19 +39,9 @@ class JobResult:
     worker: str  # host:pid of the process that graded it
 
 
-_process = {}
-
-
 def grader():
-    """This process's Grader (made on first use; its scratch gradebook is new, not the course's)."""
-    if "grader" not in _process:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one job per process; tiny matrices
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        environment = ExitStack()  # for the life of this process, which exists to grade
-        environment.enter_context(nbgrader_environment())
-        root = os.environ.get(ROOT_VARIABLE, str(COURSE_ROOT))
-        _process.update(environment=environment, grader=Grader(root, ""))
-    return _process["grader"]
+    """This process's Grader (its scratch gradebook is new, not the course's)."""
+    return process_grader(os.environ.get(ROOT_VARIABLE, str(COURSE_ROOT)), "")
 
 
 def grade(job):

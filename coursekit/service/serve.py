@@ -121,13 +121,10 @@ class Service:
             return
         limit = self.settings.max_attempts
         due = self.due(submission.assignment)
-        if not limit or self.past(due, now):
-            self.ledger.add(submission, "queued", now=now)
-            self.ledger.set(submission.key, attempt=1)
-            return
         window = self.settings.attempt_window_hours * 3600
+        limited = limit and not self.past(due, now)
         used = self.ledger.attempts_since(submission.student, submission.assignment, now - window)
-        if len(used) < limit:
+        if not limited or len(used) < limit:
             self.ledger.add(submission, "queued", now=now)
             self.ledger.set(submission.key, attempt=1)
             return
