@@ -116,9 +116,6 @@ def test_the_public_checks_catch_the_mistake(shell, assignment, label, function,
 VISIBLE_TEST_GAPS = {
     ("hyperparameter_tuning", label)
     for label in (
-        "wrong-global-rng",
-        "wrong-new-generator-inside",
-        "wrong-global-rng-beta",
         "wrong-no-max-subtracted",
         "wrong-global-max",
         "wrong-shifted-in-place",
