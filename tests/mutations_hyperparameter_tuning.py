@@ -227,6 +227,11 @@ MORE_MISTAKES = [
         ],
     ),
     ("scale-and-shift-swapped", "batchnorm_forward", [("gamma * Z_hat + beta", "beta * Z_hat + gamma")]),
+    (
+        "centred-in-place",
+        "batchnorm_forward",
+        [("Z_hat = (Z - mu) / np.sqrt(var + epsilon)", "Z -= mu\n    Z_hat = Z / np.sqrt(var + epsilon)")],
+    ),
     ("gamma-forgotten", "batchnorm_backward", [("dZ_hat = gamma * dZ_tilde", "dZ_hat = dZ_tilde")]),
     (
         "averaged-parameter-gradients",
