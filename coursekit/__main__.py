@@ -64,6 +64,8 @@ def main(argv=None):
         except CanaryFailed as error:
             print(error, file=sys.stderr)
             return 2
+        except KeyboardInterrupt:
+            return 130  # the shell's code for Ctrl-C; autograde has said what was recorded
     elif args.command == "serve":
         from coursekit.service.serve import serve
 

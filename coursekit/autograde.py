@@ -107,8 +107,17 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
                 # Nothing is recorded until every worker has shown that its canaries passed.
                 if len(canaries) == n_workers:
                     record_waiting()
-        except CanaryFailed:
+        except (CanaryFailed, KeyboardInterrupt) as error:
+            # Stop now: queued submissions are dropped, the running ones (which a Ctrl-C interrupts too)
+            # are not recorded, and what was recorded stays; a rerun replaces scores, never adds them.
             pool.shutdown(wait=True, cancel_futures=True)
+            if isinstance(error, KeyboardInterrupt):
+                print(
+                    f"interrupted: {recorded} of {len(tasks)} submissions graded and recorded; "
+                    "the others were not graded (run autograde again to grade them all)",
+                    file=stream,
+                    flush=True,
+                )
             raise
         record_waiting()  # all done: a worker that got no submission graded nothing
     return outcomes, canaries
