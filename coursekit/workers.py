@@ -286,13 +286,14 @@ def process_grader(root, course_db_url):
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         environment = ExitStack()
         environment.enter_context(nbgrader_environment())
-        _process.update(environment=environment, grader=Grader(root, course_db_url), failure=None)
+        _process.update(environment=environment, grader=Grader(root, course_db_url))
     return _process["grader"]
 
 
 def init_worker(root, assignments, course_db_url):
     """Initializer of a pool's worker process: its Grader, and the canary of every assignment."""
     grader = process_grader(root, course_db_url)
+    _process["failure"] = None
     try:
         for assignment in assignments:
             grader.check(assignment)

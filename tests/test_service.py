@@ -84,18 +84,27 @@ class Running:
     def text(self):
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, pattern, count=1, timeout=PATIENCE_S):
-        """Wait until ``pattern`` occurs ``count`` times in the log; return the matching lines."""
+    def wait_until(self, condition, what, timeout=PATIENCE_S):
+        """Wait until ``condition()`` gives a true value while the service runs; return that value."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = [line for line in self.text().splitlines() if re.search(pattern, line)]
-            if len(found) >= count:
-                return found
+            result = condition()
+            if result:
+                return result
             assert self.process.poll() is None, (
                 f"exited with {self.process.returncode}:\n{self.text()[-3000:]}"
             )
             time.sleep(0.2)
-        raise AssertionError(f"no {count} x {pattern!r} in {timeout} s:\n{self.text()[-3000:]}")
+        raise AssertionError(f"{what}: not in {timeout} s:\n{self.text()[-3000:]}")
+
+    def wait_for(self, pattern, count=1, timeout=PATIENCE_S):
+        """Wait until ``pattern`` occurs ``count`` times in the log; return the matching lines."""
+
+        def found():
+            lines = [line for line in self.text().splitlines() if re.search(pattern, line)]
+            return lines if len(lines) >= count else None
+
+        return self.wait_until(found, f"{count} x {pattern!r}", timeout)
 
     def python(self):
         """The Python process under runuser."""
@@ -367,15 +376,11 @@ def test_a_restart_grades_every_queued_submission_once(service):
     assert "stopping" in running.text()
     restarted = Running(ex, "serve", "--workers", "2", name="service-restarted")
     try:
-        deadline = time.monotonic() + PATIENCE_S
-        while any(
-            ledger(ex)[key]["state"] != "graded" for key in keys
-        ):  # some may have been graded before the stop
-            assert restarted.process.poll() is None, restarted.text()[-3000:]
-            assert time.monotonic() < deadline, (
-                f"not all graded after the restart:\n{restarted.text()[-3000:]}"
-            )
-            time.sleep(0.2)
+        # Some may have been graded before the stop: the ledger, not the new log, says when all are.
+        restarted.wait_until(
+            lambda: all(ledger(ex)[key]["state"] == "graded" for key in keys),
+            "every queued submission graded after the restart",
+        )
         time.sleep(2)  # a second recording would show now
         both = running.text() + restarted.text()
         for key, student in keys.items():
