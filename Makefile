@@ -1,7 +1,8 @@
 # The two commands a fresh machine needs (Python 3.10+, pip and make):
 #   make lab    set up .venv and start JupyterLab on your own copy of the notebooks (the student version)
 #   make test   set up .venv and run the whole test suite
-# Instructors: make release, make autograde, make serve, make lab-sources. Maintainers: make notebooks, make bench, make lock.
+# Instructors: make release, make autograde, make serve, make lab-sources. Maintainers: make check (the quick
+# tests), make notebooks, make bench, make lock.
 # The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
 # its timing: make bench-report. The grading service's: make bench-service.
 PYTHON ?= python3
@@ -11,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 # nbgrader runs helper scripts (alembic) that live next to the venv's python.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: lab lab-sources student test install release autograde serve notebooks bench lock lock-upgrade
+.PHONY: lab lab-sources student test check install release autograde serve notebooks bench lock lock-upgrade
 .PHONY: report export-canvas export-moodle bench-report bench-service
 
 install: $(INSTALLED)
@@ -67,8 +68,13 @@ lab: student
 lab-sources: $(INSTALLED)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
+# Everything, as CI runs it; the ten slowest tests are listed at the end, so that the time stays visible.
 test: $(INSTALLED)
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=10
+
+# The inner loop: everything but the slow and system tiers (see the markers in pyproject.toml).
+check: $(INSTALLED)
+	$(PY) -m pytest -m "not slow and not system" --durations=5
 
 # release/<assignment>/ for every assignment: what students receive.
 release: $(INSTALLED)
@@ -110,7 +116,7 @@ bench: $(INSTALLED)
 
 # Time to build report.html for classes of 40 and 400 submissions (made from a graded seed class).
 bench-report: $(INSTALLED)
-	$(PY) tests/bench_report.py 40 400
+	$(PY) -m tests.benchmarks.bench_report 40 400
 
 # The grading service: submit -> feedback latency (p50, p95) and a deadline burst of 40 against make autograde.
 bench-service: $(INSTALLED)

@@ -1,4 +1,6 @@
-"""Shared fixtures and tolerances for the test suite."""
+"""Fixtures shared by the whole suite; shared utilities are in tests/support/."""
+
+import os
 
 import matplotlib
 import numpy as np
@@ -8,37 +10,6 @@ import pytest
 # notebook kernels that nbval starts and stop them from showing figures inline.
 matplotlib.use("Agg")
 
-#: Step of the centred-difference gradient; its truncation error is O(EPSILON**2).
-EPSILON = 1e-6
-#: Maximum relative difference |analytic - numerical| / (|analytic| + |numerical|) accepted.
-GRADIENT_TOLERANCE = 1e-7
-
-
-def numerical_gradient(f, theta, epsilon=EPSILON):
-    """Centred-difference gradient of the scalar function f at the 1-D array theta."""
-    grad = np.zeros_like(theta)
-    for i in range(theta.size):
-        step = np.zeros_like(theta)
-        step[i] = epsilon
-        grad[i] = (f(theta + step) - f(theta - step)) / (2 * epsilon)
-    return grad
-
-
-def relative_difference(a, b):
-    a, b = np.ravel(a), np.ravel(b)
-    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
-
-
-def random_parameters(layers_dims, rng):
-    """Parameters with non-zero biases, so that bias gradients are exercised too."""
-    parameters = {}
-    for l in range(1, len(layers_dims)):
-        parameters[f"W{l}"] = rng.standard_normal((layers_dims[l], layers_dims[l - 1])) * np.sqrt(
-            2 / layers_dims[l - 1]
-        )
-        parameters[f"b{l}"] = rng.standard_normal((layers_dims[l], 1)) * 0.1
-    return parameters
-
 
 @pytest.fixture
 def rng():
@@ -47,7 +18,22 @@ def rng():
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
-    """45 autograded submissions with planted mistakes (tests/report_class.py), shared by the report tests."""
-    from report_class import build_class
+    """45 autograded submissions with planted mistakes (tests/support/report_class.py), shared by the report tests."""
+    from tests.support.report_class import build_class
 
     return build_class(tmp_path_factory.mktemp("graded-class"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (tests/support/browser.py); fails in CI without it."""
+    from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, INSTALL_HINT
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"CI must run the browser tests: {INSTALL_HINT}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

@@ -3,14 +3,14 @@
 import platform
 import re
 import sys
-from pathlib import Path
+
+from tests.support import REPO
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-REPO = Path(__file__).resolve().parent.parent
 # Tooling that only one of the two files needs: conda installs pip itself; the pip side needs
 # tomli on Python 3.10 to read pyproject.toml in this very test, and psycopg's binary wheel, which
 # brings the libpq that conda-forge's psycopg gets from conda's own libpq package.

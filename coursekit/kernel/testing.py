@@ -3,7 +3,7 @@
 The hidden tests of the notebooks repeat the same machinery: the centred-difference gradient of a
 dict of parameters, the relative difference of two gradients, "this function leaves numpy's global
 random state alone", and the statistics of a normal initializer (He and Xavier differ only in the
-scale). Written once here, it is tested once (tests/test_kernel_testing.py, against known gradients)
+scale). Written once here, it is tested once (tests/coursekit/kernel/test_testing.py, against known gradients)
 and cannot drift apart between copies; the cases, expected values and hints stay in each cell.
 
 A hidden cell would use it as ``from coursekit.kernel.testing import numerical_gradient``. Inside a
