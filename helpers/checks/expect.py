@@ -79,29 +79,39 @@ def close(at, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, name=None, hint=No
         if not bad.any():
             return None
         known = [h for h, value in (mistakes or {}).items() if np.allclose(got, value, rtol=max(rtol, 1e-6))]
+        index = tuple(int(i) for i in np.argwhere(bad)[0]) if got.ndim else ()
+        shown = _distinct(float(got[index]), float(expected[index]))
         if got.ndim == 0:
-            message = f"{label} is {float(got):.8g}, expected {float(expected):.8g}"
+            message = f"{label} is {shown[0]}, expected {shown[1]}"
         else:
-            index = tuple(int(i) for i in np.argwhere(bad)[0])
             message = (
-                f"{label} differs in {int(bad.sum())} of {bad.size} entries; "
-                f"at {index} got {float(got[index]):.8g}, expected {float(expected[index]):.8g}"
+                f"{label} differs in {int(bad.sum())} of {bad.size} entries; at {index} got {shown[0]}, "
+                f"expected {shown[1]}"
             )
         return _hinted(message, known[0] if known else hint)
 
     return Expectation(f"values of {_label(at, name)}", evaluate)
 
 
-def equal(at, expected, hint=None):
+def _distinct(got, expected):
+    """The two numbers as text, with as many digits as it takes to tell them apart (8 at least)."""
+    for digits in (8, 12, 17):
+        shown = f"{got:.{digits}g}", f"{expected:.{digits}g}"
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
+def equal(at, expected, name=None, hint=None):
     """The picked value equals ``expected`` exactly (numbers, strings, lists, integer arrays)."""
 
     def evaluate(result, call):
         got = pick(result, at)
         if first_change(expected, got, "") is not None:
-            return _hinted(f"{name_of(at)} is {got!r}, expected {expected!r}", hint)
+            return _hinted(f"{_label(at, name)} is {got!r}, expected {expected!r}", hint)
         return None
 
-    return Expectation(f"value of {name_of(at)}", evaluate)
+    return Expectation(f"value of {_label(at, name)}", evaluate)
 
 
 def dtype(at, kind, hint=None):
