@@ -112,9 +112,9 @@ class Call:
 
     ``call()`` repeats the case's call on fresh copies of its arguments; ``call(*args, **kwargs)``
     replaces the positional arguments (when given) and updates the keyword arguments; ``within=``
-    replaces the case's context. Arguments are deep-copied unless ``shared=True`` (e.g. to hand one
-    generator to two calls). ``printed`` is what the case's own call printed; ``last_printed`` what the
-    latest ``call(...)`` printed.
+    replaces the case's context. The case's arguments are always deep-copied; the ones given here too,
+    unless ``shared=True`` (e.g. to hand one generator to two calls). ``printed`` is what the case's own
+    call printed; ``last_printed`` what the latest ``call(...)`` printed.
     """
 
     def __init__(self, function, case):
@@ -122,9 +122,10 @@ class Call:
         self.printed = self.last_printed = ""
 
     def __call__(self, *args, within=None, shared=False, **kwargs):
-        args, kwargs = _replaced(self.function, args or self.case.args, self.case.kwargs, kwargs)
+        case_args, case_kwargs = copy.deepcopy((self.case.args, self.case.kwargs))
         if not shared:
             args, kwargs = copy.deepcopy((args, kwargs))
+        args, kwargs = _replaced(self.function, args or case_args, case_kwargs, kwargs)
         with GlobalRandomState():  # the caller's global random state stays as it was
             result, self.last_printed = self.run(args, kwargs, within or self.case.within)
         return result

@@ -143,8 +143,12 @@ def forward_propagation_with_dropout(seed=3, layers_dims=(2, 20, 3, 1), m=4000, 
     parameters["b2"] = parameters["b2"] + 0.5  # most Z2 > 0, so that a missed dropout in layer 2 shows
     n1, n2 = layers_dims[1], layers_dims[2]
 
-    def yours(r, keep_prob):  # the network computed from X with the masks the function drew
-        return dropout_network(parameters, X, r[1]["D1"], r[1]["D2"], keep_prob)
+    computed = {}
+
+    def yours(r, keep_prob):  # the network computed from X with the masks the function drew (once a result)
+        if computed.get("result") is not r:
+            computed.update(result=r, cache=dropout_network(parameters, X, r[1]["D1"], r[1]["D2"], keep_prob))
+        return computed["cache"]
 
     def case(keep_prob):
         agrees = [

@@ -568,3 +568,20 @@ def test_swapped_replaces_notebook_functions_during_the_call_only():
     cases = [Case(args=(2,), within=swapped(helper=lambda x: 10 * x), expect=[equal(None, 20)])]
     assert collect_failures(uses_helper, cases) == (4, [])
     assert "helper" not in globals()
+
+
+def test_calls_for_an_expectation_never_change_the_cases_arguments():
+    def shuffles_in_place(X, rng):
+        rng.shuffle(X[0])
+        return X[0].copy()
+
+    X = np.arange(5.0)[None, :]
+    case = Case(
+        args=(X, np.random.default_rng(0)), expect=[advances("rng", lambda: np.random.default_rng(1))]
+    )
+    _, failures = collect_failures(shuffles_in_place, [case])
+    assert failures == [
+        "shuffles_in_place(<array (1, 5)>, rng): the caller's X was changed: leave the arguments as they are; "
+        "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
+    ]
+    assert X.tolist() == [[0.0, 1.0, 2.0, 3.0, 4.0]], "the expectation's own calls got copies too"
