@@ -581,7 +581,9 @@ def test_calls_for_an_expectation_never_change_the_cases_arguments():
     )
     _, failures = collect_failures(shuffles_in_place, [case])
     assert failures == [
-        "shuffles_in_place(<array (1, 5)>, rng): the caller's X was changed: leave the arguments as they are; "
-        "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
+        (
+            "shuffles_in_place(<array (1, 5)>, rng): the caller's X was changed: leave the arguments as they are; "
+            "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
+        )
     ]
     assert X.tolist() == [[0.0, 1.0, 2.0, 3.0, 4.0]], "the expectation's own calls got copies too"
