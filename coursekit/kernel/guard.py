@@ -15,7 +15,10 @@ static scan of ``coursekit.tamper`` lists suspicious submissions for manual revi
 """
 
 import builtins
+import contextlib
+import copy
 import importlib
+import inspect
 import pkgutil
 import sys
 import types
@@ -30,6 +33,10 @@ WATCHED = {
     "numpy": numpy,
     "numpy.testing": numpy.testing,
     "numpy.linalg": numpy.linalg,
+    # what the checks engine (helpers.checks) calls: copies, signatures, contexts
+    "copy": copy,
+    "inspect": inspect,
+    "contextlib": contextlib,
 }
 #: The course's package: the checks engine and every exercise's specification (helpers/specs/), which
 #: the locked test cells import, and whatever helpers module they use. ``install`` imports them and

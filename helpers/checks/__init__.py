@@ -31,8 +31,9 @@ code and defaults, and ``sys.modules`` before each test cell. A specification bu
 call, so nothing a previous cell did to a returned case matters.
 
 Each case is one call, on deep copies of its arguments, with numpy's global random state watched and
-restored, its output captured and its warnings recorded. A *pure* case (the default) also fails when the
-call changed an argument or the global random state. What a student sees: one specific line per failure
+restored, what it prints shown (and kept, for checks of it) and its warnings recorded. A *pure* case (the
+default) also fails when the call changed an argument or the global random state; calls an expectation
+makes (the same seed again, another generator, ...) print nothing. What a student sees: one specific line per failure
 (expected against got, with a hint where a known mistake is recognised), the line of *their* code that
 raised an error, an exercise (or an earlier one it needs) not done yet, named once, a warning, and a
 returned None. Every line is printed once; counts are checks, not cases.

@@ -11,6 +11,7 @@ import copy
 import inspect
 import io
 import os
+import sys
 import sysconfig
 import traceback
 import warnings
@@ -21,6 +22,8 @@ import numpy as np
 from helpers.checks.numerics import GlobalRandomState
 
 PASS_MARK = "All {n} checks passed."
+#: Characters of a call's printed output kept for expectations about it.
+PRINTED_LIMIT = 10_000
 FAIL_MARK = "{failed} of {n} checks failed."
 
 #: Names of the values a function under check returns (``Spec.returns``), for picking and for messages.
@@ -63,7 +66,7 @@ class Case:
     arguments as they were, and numpy's global random state (a Generator argument may advance).
     ``within(function)``, if given, returns a context manager entered around the call (e.g.
     ``swapped(...)``, which puts known functions in place of the notebook's). ``expect`` may nest lists.
-    Whatever the call prints is captured, not shown; a warning it raises is a failure.
+    What the call prints is shown as usual (and kept for ``printed_lines``); a warning it raises is a failure.
     """
 
     args: tuple = ()
@@ -114,7 +117,7 @@ class Call:
     replaces the positional arguments (when given) and updates the keyword arguments; ``within=``
     replaces the case's context. The case's arguments are always deep-copied; the ones given here too,
     unless ``shared=True`` (e.g. to hand one generator to two calls). ``printed`` is what the case's own
-    call printed; ``last_printed`` what the latest ``call(...)`` printed.
+    call printed; ``last_printed`` what the latest ``call(...)`` printed, which is not shown.
     """
 
     def __init__(self, function, case):
@@ -130,13 +133,35 @@ class Call:
             result, self.last_printed = self.run(args, kwargs, within or self.case.within)
         return result
 
-    def run(self, args, kwargs, within):
-        """(result, printed) of one call inside the context ``within`` (or none)."""
-        out = io.StringIO()
+    def run(self, args, kwargs, within, shown=False):
+        """(result, printed) of one call inside the context ``within`` (or none); ``shown``: printed as usual."""
+        out = _Printed(sys.stdout if shown else None)
         context = within(self.function) if within else contextlib.nullcontext()
         with context, contextlib.redirect_stdout(out):
             result = self.function(*args, **kwargs)
         return result, out.getvalue()
+
+
+class _Printed(io.TextIOBase):
+    """What a call prints: its first PRINTED_LIMIT characters kept, all of it passed on to ``echo`` (if any).
+
+    Kept for expectations about printed lines; bounded, so that a call printing without end costs no memory
+    (the grading kernel caps what reaches the notebook).
+    """
+
+    def __init__(self, echo=None):
+        self.echo, self.kept, self.size = echo, [], 0
+
+    def write(self, text):
+        if self.size < PRINTED_LIMIT:
+            self.kept.append(text[: PRINTED_LIMIT - self.size])
+        self.size += len(text)
+        if self.echo is not None:
+            self.echo.write(text)
+        return len(text)
+
+    def getvalue(self):
+        return "".join(self.kept)
 
 
 def _replaced(function, args, kwargs, replacements):
@@ -302,7 +327,7 @@ def _run_case(function, case):
     with warnings.catch_warnings(record=True) as caught, GlobalRandomState() as random_state:
         warnings.simplefilter("always")
         try:
-            result, call.printed = call.run(args, kwargs, case.within)
+            result, call.printed = call.run(args, kwargs, case.within, shown=True)
         except Exception as error:  # noqa: BLE001 -- any error of the student's code is reported
             return case.count(), [explain(error, where, function)]
     failed, messages = 0, []

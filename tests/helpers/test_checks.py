@@ -587,3 +587,13 @@ def test_calls_for_an_expectation_never_change_the_cases_arguments():
         )
     ]
     assert X.tolist() == [[0.0, 1.0, 2.0, 3.0, 4.0]], "the expectation's own calls got copies too"
+
+
+def test_what_the_function_prints_is_shown_and_what_a_check_calls_print_is_not(capsys):
+    def noisy(x, print_msg=False):
+        print(f"debugging {x}")
+        return x
+
+    cases = [Case(args=(1,), expect=[printed_lines(1), printed_lines(1, print_msg=True)])]
+    assert collect_failures(noisy, cases) == (5, [])
+    assert capsys.readouterr().out == "debugging 1\n", "the case's own call only"

@@ -55,3 +55,13 @@ def test_an_engine_class_attribute_is_restored(installed):
     assert "helpers.checks.engine.Case.count" in guard.changed()
     guard.restore({})
     assert helpers.checks.Case.count is count
+
+
+def test_what_the_engine_calls_in_the_standard_library_is_restored(installed):
+    import copy
+
+    deepcopy = copy.deepcopy
+    copy.deepcopy = lambda value, memo=None: value  # would hide every argument changed in place
+    assert "copy.deepcopy" in guard.changed()
+    guard.restore({})
+    assert copy.deepcopy is deepcopy
