@@ -20,6 +20,10 @@ from coursekit.release import release
 from tests.support import REPO
 from tests.support.course import edit, make_course, points, scores, source_notebook, submit
 
+# One release and one autograde run of two submissions (nbgrader's start-up, a sandboxed kernel per worker):
+# 14 s measured with the shared machine at a load of 4, 20-25 s when busier.
+pytestmark = pytest.mark.slow
+
 ASSIGNMENT, FUNCTION = "initialization", "he_std"
 
 
