@@ -129,6 +129,57 @@ def test_everything_from_students_is_escaped():
     assert html.escape(hostile) in page and html.escape(student) in page
 
 
+def small_report():
+    """One assignment of three students, two exercises: totals 3, 3 and 1 of 3 points."""
+    scores = {"s1": (1.0, 2.0), "s2": (1.0, 2.0), "s3": (0.0, 1.0)}
+    exercises = [
+        Exercise("a1", "Nb", "test_f", 1.0, {s: f for s, (f, _) in scores.items()}),
+        Exercise("a1", "Nb", "test_g", 2.0, {s: g for s, (_, g) in scores.items()}),
+    ]
+    return AssignmentReport(
+        name="a1",
+        max_score=3.0,
+        duedate=None,
+        submissions={s: Submission("a1", s, f + g, 3.0, 0.0, None, None) for s, (f, g) in scores.items()},
+        exercises=exercises,
+        misconceptions={
+            "test_f": [Misconception("AssertionError: f", {"s3"}, Counter({"AssertionError: f": 1}))]
+        },
+        silent={},
+        ungradable=[],
+        flagged=[{"student": "s2", "notebook": "Nb.ipynb", "cell": "1", "finding": "import os"}],
+        students=3,
+    )
+
+
+def test_plots_are_described_with_their_numbers():
+    page = render([small_report()])
+    histogram, bars = re.findall(r"<img alt='([^']*)'", page)
+    assert "3 submission(s), out of 3 points" in histogram and "2 at 3; 1 at 1." in histogram
+    assert bars.endswith(": f (1 pt) 33%, mean score 0.67; g (2 pt) 33%, mean score 1.67.")
+
+
+def test_tables_have_captions_column_headers_and_scroll_from_the_keyboard():
+    page = render([small_report()])
+    tables = re.findall(
+        r"(<div[^>]*>)<table class='([^']*)'><caption>([^<]+)</caption><thead><tr>(.*?)</tr>", page
+    )
+    assert [cls for _, cls, _, _ in tables] == [
+        "overview",
+        "exercises",
+        "misconceptions",
+        "flagged sortable",
+        "students sortable",
+    ]
+    for box, cls, caption, head in tables:
+        # a box that scrolls sideways takes the keyboard's focus, named by the table's caption
+        assert box == f"<div class='scroll' role='region' tabindex='0' aria-label='{caption}'>"
+        headers = re.findall(r"<th scope='col'(?: class='num')?>(.*?)</th>", head)
+        assert len(headers) == head.count("<th")
+        # in a sortable table, each heading is a button: Tab reaches it, Enter and Space sort
+        assert all(h.startswith("<button type='button'>") for h in headers) == ("sortable" in cls)
+
+
 # --- reading the page --------------------------------------------------------------------------------
 class Tables(HTMLParser):
     """Every <table> of the page: its class, section, exercise heading, header and cells (text, data-value)."""
@@ -361,3 +412,27 @@ def test_page_opens_from_disk_in_chromium(browser, graded_class):
     page.close()
     assert problems == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+@pytest.mark.system
+@pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing())
+def test_students_table_sorts_from_the_keyboard(browser, graded_class):
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto((graded_class.root / "report.html").as_uri())
+    table = page.locator("section[data-assignment='initialization'] table.students")
+    heading = table.locator("th", has_text="final")
+    # Tab from the button before it (no mouse): focus lands on "final", Enter sorts, Space sorts back.
+    table.locator("th", has_text="late penalty").locator("button").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "final"
+
+    def finals():
+        cells = table.locator("tbody tr td:nth-child(4)")
+        return [float(v) for v in cells.evaluate_all("cells => cells.map(c => c.dataset.value)")]
+
+    page.keyboard.press("Enter")
+    assert heading.get_attribute("aria-sort") == "ascending" and finals() == sorted(finals())
+    page.keyboard.press("Space")
+    assert heading.get_attribute("aria-sort") == "descending"
+    assert finals() == sorted(finals(), reverse=True)
+    page.close()
