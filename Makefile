@@ -68,13 +68,17 @@ lab: student
 lab-sources: $(INSTALLED)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
-# Everything, as CI runs it; the ten slowest tests are listed at the end, so that the time stays visible.
+# Everything, as CI runs it, in TEST_PROCESSES parallel pytest processes (pytest-xdist; conftest.py says
+# how the tests are grouped among them); the ten slowest tests are listed at the end, so that the time
+# stays visible.
+TEST_PROCESSES ?= $(shell nproc 2>/dev/null || echo 1)
+PARALLEL = -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
 test: $(INSTALLED)
-	$(PY) -m pytest --durations=10
+	$(PY) -m pytest $(PARALLEL) --durations=10
 
 # The inner loop: everything but the slow and system tiers (see the markers in pyproject.toml).
 check: $(INSTALLED)
-	$(PY) -m pytest -m "not slow and not system" --durations=5
+	$(PY) -m pytest $(PARALLEL) -m "not slow and not system" --durations=5
 
 # release/<assignment>/ for every assignment: what students receive.
 release: $(INSTALLED)

@@ -239,6 +239,7 @@ def page(graded_class):
 
 
 # --- the class's report --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_misconception_groups_are_the_planted_mistakes(graded_class):
     found = {}
     for report in collect(graded_class.root, graded_class.db_url):
@@ -248,6 +249,7 @@ def test_misconception_groups_are_the_planted_mistakes(graded_class):
     assert found == PLANTED
 
 
+@pytest.mark.slow
 def test_page_lists_each_group_with_its_count_most_frequent_first(page):
     shown = {
         (t.section, t.exercise): [int(row[0].text) for row in t.rows]
@@ -258,6 +260,7 @@ def test_page_lists_each_group_with_its_count_most_frequent_first(page):
         assert shown[place] == sorted((len(g) for g in groups), reverse=True), place
 
 
+@pytest.mark.slow
 def test_examples_are_anonymised(page, graded_class):
     with Gradebook(graded_class.db_url) as gradebook:
         ids = [s.id for s in gradebook.students]
@@ -276,6 +279,7 @@ def number(cell):
     return float(cell.value)
 
 
+@pytest.mark.slow
 def test_numbers_on_the_page_equal_the_gradebooks(page, graded_class):
     with Gradebook(graded_class.db_url) as gradebook:
         for assignment, students in graded_class.students.items():
@@ -325,6 +329,7 @@ def notebook_name(assignment):
     return notebook.name
 
 
+@pytest.mark.slow
 def test_late_ungradable_and_flagged_submissions_are_counted_and_listed(page, graded_class):
     (late,) = tables(page.tables, "late", "initialization")
     assert sorted(row[0].text for row in late.rows) == sorted(LATE)
@@ -344,6 +349,7 @@ def test_late_ungradable_and_flagged_submissions_are_counted_and_listed(page, gr
     assert [number(c) for c in row[5:]] == [len(LATE), len(BROKEN), len({r["student"] for r in flagged_rows})]
 
 
+@pytest.mark.slow
 def test_summary_csv_has_the_pages_numbers(page, graded_class):
     # summary.csv covers the assignments of the last autograde run; the page, the whole gradebook.
     shown = {(t.section, row[0].text): row for t in tables(page.tables, "exercises") for row in t.rows}
@@ -357,6 +363,7 @@ def test_summary_csv_has_the_pages_numbers(page, graded_class):
         assert 100 * float(line["share_lost_points"]) == pytest.approx(number(row[5]), abs=0.1)
 
 
+@pytest.mark.slow
 def test_report_command_rebuilds_the_page_from_the_gradebook(graded_class, tmp_path):
     target = tmp_path / "again.html"
     result = subprocess.run(
@@ -373,6 +380,7 @@ def test_report_command_rebuilds_the_page_from_the_gradebook(graded_class, tmp_p
 
 
 # --- in the browser --------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.system
 @pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing())
 def test_page_opens_from_disk_in_chromium(browser, graded_class):
