@@ -1,11 +1,10 @@
 """A grading kernel that dies before it answers is started again: no student loses a grade to it.
 
-jupyter_client picks a kernel's TCP ports before the kernel binds them, so two grading processes can
-pick the same port; the kernel that binds second dies with "Address already in use" before any cell
-has run. Here another socket holds the first kernel's shell port, as the other process would.
+Before any cell has run, a kernel's death is never the student's doing (a sandbox that could not be
+set up, a machine briefly out of processes). Here the first sandbox runs a command that exits at
+once instead of the kernel, as a kernel that crashes while it starts would.
 """
 
-import socket
 from typing import ClassVar
 
 import nbformat
@@ -17,30 +16,25 @@ from coursekit.kernel.sandbox import SandboxedKernelManager
 CELL_TIMEOUT = 30  # seconds: generous, the cells are one line each
 
 
-class PortTakenOnce(SandboxedKernelManager):
-    """A kernel manager whose first kernel finds its shell port taken by another process's socket."""
+class DiesAtStartOnce(SandboxedKernelManager):
+    """A kernel manager whose first kernel exits before it opens its sockets."""
 
     starts: ClassVar[int] = 0
-    held: ClassVar[list] = []  # the sockets holding a port
 
     def format_kernel_cmd(self, extra_arguments=None):
-        # Called after the ports are chosen and written to the connection file, before the launch.
-        PortTakenOnce.starts += 1
-        if PortTakenOnce.starts == 1:
-            taken = socket.socket()
-            taken.bind((self.ip, self.shell_port))
-            taken.listen()
-            PortTakenOnce.held.append(taken)
-        return super().format_kernel_cmd(extra_arguments)
+        DiesAtStartOnce.starts += 1
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if DiesAtStartOnce.starts == 1:
+            # Everything after prlimit's "--" is the kernel's command: replace it by one that fails.
+            cut = len(cmd) - cmd[::-1].index("--")
+            cmd = [*cmd[:cut], "/bin/false"]
+        return cmd
 
 
 @pytest.fixture
-def port_taken_once():
-    PortTakenOnce.starts = 0
-    yield PortTakenOnce
-    for taken in PortTakenOnce.held:
-        taken.close()
-    PortTakenOnce.held.clear()
+def dies_at_start_once():
+    DiesAtStartOnce.starts = 0
+    return DiesAtStartOnce
 
 
 def graded_notebook():
@@ -66,16 +60,16 @@ def execute(folder, manager, **options):
     return nb
 
 
-def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, port_taken_once):
-    nb = execute(tmp_path, port_taken_once)
-    assert port_taken_once.starts == 2, "the first kernel died on its taken port; a second one graded"
+def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, dies_at_start_once):
+    nb = execute(tmp_path, dies_at_start_once)
+    assert dies_at_start_once.starts == 2, "the first kernel died at start; a second one graded"
     errors = [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
     assert not errors, errors
     assert [c.execution_count for c in nb.cells] == [1, 2]
 
 
-def test_without_a_retry_the_taken_port_fails_the_notebook(tmp_path, port_taken_once):
+def test_without_a_retry_the_dead_kernel_fails_the_notebook(tmp_path, dies_at_start_once):
     # The scenario above really kills a kernel: with one attempt, the notebook cannot be graded.
-    with pytest.raises(RuntimeError):
-        execute(tmp_path, port_taken_once, start_attempts=1)
-    assert port_taken_once.starts == 1
+    with pytest.raises(RuntimeError, match="ended"):
+        execute(tmp_path, dies_at_start_once, start_attempts=1)
+    assert dies_at_start_once.starts == 1
