@@ -1,0 +1,269 @@
+"""A hostile student's notebook: the attacks of issue 22 in one grading kernel, and what each one got.
+
+``notebook(targets)`` builds the notebook: one cell per attack, each printing one line
+``ATTACK <name> <json>`` with what it found; ``found(nb)`` reads those lines back from the executed
+notebook. ``execute`` runs it with ``GuardedExecute`` (the course's grading step) and small limits
+(``LIMITS``), so that the limits are hit in seconds; ``python -m tests.support.attacks <spec.json>`` does
+the same in a process of its own, as another Unix user (tests/system/test_sandbox.py).
+
+The attacks (the issue's numbers):
+
+1. ``env``: the kernel's environment and that of every process it can see (/proc/*/environ);
+2. ``files``: a private key in the graders' home, the course's source notebook and gradebook, by path
+   and relative to the working folder, /etc/shadow, and the listings of /home, /root and /var;
+3. ``network``: a TCP connection to a port the grader listens on, and to an abstract Unix socket;
+4. ``detach``: a detached process (new session, double fork) that would outlive grading, and one
+   that burns CPU; ``after_detach`` looks for them in the next cell;
+5. ``disk_tmp``, ``disk_folder``: writing more than the disk limit to /tmp and to the working
+   folder; ``fork``: more processes than the process limit; ``cpu``: more CPU time than the CPU limit
+   (the first attack, so that the others run in the kernel that replaces the one it costs);
+6. ``proc``: every process the kernel can see, its user id, and the gradebook opened for writing
+   through another process's /proc/<pid>/root and /proc/<pid>/cwd (the way out when grading ran as root);
+8. ``html``: outputs that would run code where they are shown (see tests/coursekit/kernel/test_hostile.py,
+   which grades them through nbgrader's pipeline and renders the pages).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config
+
+PREFIX = "ATTACK "
+#: The limits the attacks run under: small, so that each is hit in a second or two.
+LIMITS = {"disk_limit_mb": 50, "max_processes": 32, "cpu_limit_s": 2}
+#: The per-cell time limit: long enough for the CPU limit to be hit first on a loaded machine.
+CELL_TIMEOUT_S = 40
+#: Bytes the disk attacks try to write, and processes the fork attack tries to start: past the limits,
+#: small enough that an unbounded sandbox survives them.
+WRITE_BYTES = 3 * LIMITS["disk_limit_mb"] << 20
+FORKS = 4 * LIMITS["max_processes"]
+
+REPORT = """
+import json as _json
+def _report(name, value):
+    print("ATTACK " + name + " " + _json.dumps(value, default=str))
+"""
+
+ENV = """
+import os
+_seen = {"own": dict(os.environ), "others": {}}
+for _pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        with open(f"/proc/{_pid}/environ", "rb") as _f:
+            _seen["others"][_pid] = _f.read().decode(errors="replace")
+    except OSError as _e:
+        pass
+_report("env", _seen)
+"""
+
+FILES = """
+import os
+_found = {{}}
+for _path in {paths!r}:
+    try:
+        with open(_path, "rb") as _f:
+            _found[_path] = "READ " + _f.read(200).decode(errors="replace")
+    except OSError as _e:
+        _found[_path] = type(_e).__name__
+for _folder in ("/home", "/root", "/var", "/srv", "/run", "/tmp", "/etc"):
+    try:
+        _found["ls " + _folder] = sorted(os.listdir(_folder))
+    except OSError as _e:
+        _found["ls " + _folder] = type(_e).__name__
+_report("files", _found)
+"""
+
+NETWORK = """
+import socket
+_got = {{}}
+try:
+    with socket.create_connection(("127.0.0.1", {port}), timeout=3) as _s:
+        _s.sendall(b"{token}")
+    _got["tcp"] = "SENT"
+except OSError as _e:
+    _got["tcp"] = type(_e).__name__
+try:
+    with socket.socket(socket.AF_UNIX) as _s:
+        _s.settimeout(3)
+        _s.connect("\\0{abstract}")
+        _s.sendall(b"{token}")
+    _got["abstract"] = "SENT"
+except OSError as _e:
+    _got["abstract"] = type(_e).__name__
+_report("network", _got)
+"""
+
+DETACH = """
+import subprocess, sys
+_sleeper = subprocess.Popen(["sh", "-c", "exec sleep 600 # {token}"], start_new_session=True)
+_burner = subprocess.Popen([sys.executable, "-c", "while True: pass  # {token}"], start_new_session=True)
+_report("detach", [_sleeper.pid, _burner.pid])
+"""
+
+AFTER_DETACH = """
+import os
+_alive = {}
+for _pid in (_sleeper.pid, _burner.pid):
+    try:
+        with open(f"/proc/{_pid}/stat") as _f:
+            _alive[_pid] = _f.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except OSError:
+        _alive[_pid] = False
+_report("after_detach", _alive)
+"""
+
+DISK_TMP = """
+_written = 0
+try:
+    with open("/tmp/filler", "wb") as _f:
+        while _written < {size}:
+            _f.write(b"x" * (1 << 20))
+            _written += 1 << 20
+finally:
+    _report("disk_tmp", _written)
+    import os
+    if os.path.exists("/tmp/filler"):
+        os.remove("/tmp/filler")
+"""
+
+DISK_FOLDER = """
+_written = 0
+try:
+    with open("filler", "wb") as _f:
+        while _written < {size}:
+            _f.write(b"x" * (1 << 20))
+            _written += 1 << 20
+finally:
+    _report("disk_folder", _written)
+    import os
+    if os.path.exists("filler"):
+        os.remove("filler")
+"""
+
+FORK = """
+import os, time
+_children = []
+try:
+    for _ in range({forks}):
+        _pid = os.fork()
+        if _pid == 0:
+            time.sleep(5)
+            os._exit(0)
+        _children.append(_pid)
+finally:
+    _report("fork", len(_children))
+"""
+
+PROC = """
+import os
+_seen = {{"commands": {{}}, "uid": os.getuid(), "ways_out": []}}
+for _pid in sorted(int(p) for p in os.listdir("/proc") if p.isdigit()):
+    try:
+        with open(f"/proc/{{_pid}}/cmdline", "rb") as _f:
+            _seen["commands"][_pid] = _f.read().replace(b"\\0", b" ").decode(errors="replace")
+    except OSError:
+        pass
+    for _link in ("root", "cwd"):
+        for _path in {paths!r}:
+            try:
+                with open(f"/proc/{{_pid}}/{{_link}}{{_path}}", "r+b") as _f:
+                    _seen["ways_out"].append(f"/proc/{{_pid}}/{{_link}}{{_path}}")
+            except OSError:
+                pass
+_report("proc", _seen)
+"""
+
+CPU = """
+_report("cpu", "started")
+while True:
+    pass
+"""
+
+HTML = """
+from IPython.display import HTML, SVG, Javascript, Markdown, display
+display(HTML("<table><tr><th>alpha</th><td>0.5</td></tr></table><script>window.ATTACK = 1</script>"
+             "<img src=x onerror='window.ATTACK = 2'><a href='javascript:window.ATTACK = 3'>link</a>"))
+display(Markdown("**bold** <img src=x onerror='window.ATTACK = 4'>"))
+display(SVG("<svg xmlns='http://www.w3.org/2000/svg'><script>window.ATTACK = 5</script></svg>"))
+display(Javascript("window.ATTACK = 6"))
+display({"text/html": "<b>printed table</b>", "text/plain": "table"},
+        metadata={"image/png": {"width": "1 onerror=window.ATTACK=7"}}, raw=True)
+print("<script>window.ATTACK = 8</script> as text")
+"""
+
+
+def code_cell(source):
+    return nbformat.v4.new_code_cell(source.strip("\n"))
+
+
+def notebook(targets):
+    """The attack notebook. ``targets``: {"paths": files to read, "gradebook": paths to open for
+    writing through /proc, "port": a TCP port the grader listens on, "abstract": an abstract socket's
+    name, "token": a unique string (the secret the listeners wait for, the mark of the processes)}."""
+    cells = [
+        REPORT,
+        CPU,  # first: the new kernel it leaves behind then runs the rest without replaying heavy cells
+        "_report('after_cpu', True)",
+        ENV,
+        FILES.format(paths=targets["paths"]),
+        NETWORK.format(port=targets["port"], abstract=targets["abstract"], token=targets["token"]),
+        DETACH.format(token=targets["token"]),
+        AFTER_DETACH,
+        DISK_TMP.format(size=WRITE_BYTES),
+        DISK_FOLDER.format(size=WRITE_BYTES),
+        FORK.format(forks=FORKS),
+        PROC.format(paths=targets["gradebook"]),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    return nb
+
+
+def found(nb):
+    """{attack name: what it reported} from an executed attack notebook."""
+    out = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for line in output.get("text", "").splitlines() if output.get("output_type") == "stream" else []:
+                if line.startswith(PREFIX):
+                    name, _, value = line.removeprefix(PREFIX).partition(" ")
+                    out[name] = json.loads(value)
+    return out
+
+
+def errors(nb, name):
+    """The 'ename: evalue' lines of the cell whose attack is ``name`` (the cell that reported it)."""
+    for cell in nb.cells:
+        texts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+        if any(line.startswith(f"{PREFIX}{name} ") for t in texts for line in t.splitlines()):
+            return [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
+    raise KeyError(name)
+
+
+def config():
+    """The grading configuration of the attacks: the course's step, small limits, a longer cell time limit."""
+    c = Config()
+    c.GuardedExecute.timeout = CELL_TIMEOUT_S
+    for name, value in LIMITS.items():
+        c.SandboxedKernelManager[name] = value
+    return c
+
+
+def execute(nb, folder):
+    """Run ``nb`` as autograding runs a submission: GuardedExecute, the working folder ``folder``."""
+    from coursekit.kernel.execute import GuardedExecute
+
+    executed, _ = GuardedExecute(config=config()).preprocess(nb, {"metadata": {"path": str(folder)}})
+    return executed
+
+
+def main(spec_path):
+    """Run the attack notebook described by a JSON spec: {"targets", "folder", "out"} (paths)."""
+    spec = json.loads(Path(spec_path).read_text())
+    nbformat.write(execute(notebook(spec["targets"]), spec["folder"]), spec["out"])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
