@@ -24,10 +24,13 @@ The attacks (the issue's numbers):
 """
 
 import json
+import socket
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
+import psutil
 from traitlets.config import Config
 
 PREFIX = "ATTACK "
@@ -194,6 +197,76 @@ print("<script>window.ATTACK = 8</script> as text")
 """
 
 
+# --- the grading side's secrets ----------------------------------------------------------------------
+#: A variable of the grading process the kernel must not see, as a database password would be.
+SECRET_VARIABLE = "PGPASSWORD"
+
+
+class Listener:
+    """A TCP port and an abstract Unix socket on this machine that record what they receive."""
+
+    def __init__(self, token):
+        self.received = []
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.unix = socket.socket(socket.AF_UNIX)
+        self.abstract = f"dnn-sandbox-test-{token}"
+        self.unix.bind("\0" + self.abstract)
+        self.unix.listen()
+        self.port = self.tcp.getsockname()[1]
+        self.threads = [
+            threading.Thread(target=self._serve, args=(s,), daemon=True) for s in (self.tcp, self.unix)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _serve(self, server):
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return  # closed
+            with connection:
+                self.received.append(connection.recv(100))
+
+    def close(self):
+        for server in (self.tcp, self.unix):
+            server.close()
+
+
+def make_targets(base, token, listener):
+    """Secrets of the grading side under ``base``: a home with a key, a course with a gradebook."""
+    home = base / "home"
+    (home / ".ssh").mkdir(parents=True)
+    key = home / ".ssh" / "id_ed25519"
+    key.write_text(f"-----BEGIN OPENSSH PRIVATE KEY----- {token}\n")
+    course = base / "course"
+    (course / "notebooks" / "initialization").mkdir(parents=True)
+    source = course / "notebooks" / "initialization" / "Initialization.ipynb"
+    source.write_text(f'{{"solution": "{token}"}}')
+    gradebook = course / "gradebook.db"
+    gradebook.write_bytes(b"SQLite format 3\0" + token.encode())
+    folder = course / "autograded" / "mallory" / "initialization"
+    folder.mkdir(parents=True)
+    targets = {
+        "paths": [str(key), str(source), str(gradebook), "../../../gradebook.db", "/etc/shadow"],
+        "gradebook": [str(gradebook)],
+        "port": listener.port,
+        "abstract": listener.abstract,
+        "token": token,
+    }
+    return targets, home, folder, gradebook
+
+
+def stray_processes(token):
+    """Processes of this machine whose command line carries ``token`` (only the attacks' own)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if token in " ".join(process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+# --- the notebook -------------------------------------------------------------------------------------
 def code_cell(source):
     return nbformat.v4.new_code_cell(source.strip("\n"))
 
@@ -240,6 +313,60 @@ def errors(nb, name):
         if any(line.startswith(f"{PREFIX}{name} ") for t in texts for line in t.splitlines()):
             return [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
     raise KeyError(name)
+
+
+#: What each attack's verdict checks, by name (the tests are parametrized over these).
+ATTACKS = ("env", "files", "network", "detach", "proc", "disk_tmp", "disk_folder", "fork", "cpu")
+#: The messages a student reads in the cell of an attack that hit a limit.
+LIMIT_MESSAGES = {
+    "disk_tmp": "DiskLimit: your code wrote more than 50 MB",
+    "disk_folder": "DiskLimit: your code wrote more than 50 MB",
+    "fork": "ProcessLimit: your code started more than 32 processes",
+    "cpu": "CPULimit: the kernel used more than 2 s",
+    "detach": "BackgroundProcesses: this cell left",
+}
+
+
+def verdicts(run):
+    """{attack: '' if it failed, else what it got}. ``run``: the executed notebook (``nb``), what the
+    attacks found (``found``), the ``token``, the grading process's command line (``grader``), what the
+    grader's listeners received (``received``), the attacks' processes left after grading (``left``),
+    the gradebook's bytes afterwards (``gradebook``) and the uids the kernel must not have (``not_uids``).
+    """
+    found, out = run.found, {}
+    out["env"] = (
+        "a secret of the grading process reached the kernel" if run.token in str(found["env"]) else ""
+    )
+    read = {path: value for path, value in found["files"].items() if str(value).startswith("READ")}
+    listings = {k: v for k, v in found["files"].items() if k.startswith("ls ") and isinstance(v, list)}
+    shown = {
+        k: v
+        for k, v in listings.items()
+        if k in ("ls /var", "ls /srv") or (k == "ls /home" and v != ["student"])
+    }
+    out["files"] = f"read {read}, listed {shown}" if read or shown else ""
+    sent = {k: v for k, v in found["network"].items() if v == "SENT"}
+    out["network"] = f"connected: {sent}, received: {run.received}" if sent or run.received else ""
+    alive = [pid for pid, running in found["after_detach"].items() if running]
+    out["detach"] = f"alive in the next cell: {alive}, after grading: {run.left}" if alive or run.left else ""
+    proc = found["proc"]
+    seen = [cmd for cmd in proc["commands"].values() if run.grader in cmd]
+    breach = (
+        seen or proc["ways_out"] or proc["uid"] in run.not_uids or not run.gradebook.startswith(b"SQLite")
+    )
+    out["proc"] = f"saw {seen}, ways out {proc['ways_out']}, uid {proc['uid']}" if breach else ""
+    for attack, limit in (
+        ("disk_tmp", "disk_limit_mb"),
+        ("disk_folder", "disk_limit_mb"),
+        ("fork", "max_processes"),
+    ):
+        reached = found[attack] >> 20 if attack.startswith("disk") else found[attack]
+        out[attack] = f"reached {reached}, past {LIMITS[limit]}" if reached > LIMITS[limit] else ""
+    out["cpu"] = "" if found.get("after_cpu") else "grading did not go on after the CPU limit"
+    for attack, message in LIMIT_MESSAGES.items():
+        if not out[attack] and not any(e.startswith(message) for e in errors(run.nb, attack)):
+            out[attack] = f"no message {message!r} in its cell: {errors(run.nb, attack)}"
+    return out
 
 
 def config():
