@@ -27,6 +27,7 @@ import json
 import socket
 import sys
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -184,17 +185,57 @@ while True:
     pass
 """
 
+#: Issue item 8: outputs that would run code where the graded notebook is shown (each sets
+#: window.ATTACK), next to what the student must still see: a table, bold text, printed text, a PNG image.
 HTML = """
-from IPython.display import HTML, SVG, Javascript, Markdown, display
+import struct, zlib
+from IPython.display import HTML, SVG, Image, Javascript, Markdown, display
 display(HTML("<table><tr><th>alpha</th><td>0.5</td></tr></table><script>window.ATTACK = 1</script>"
              "<img src=x onerror='window.ATTACK = 2'><a href='javascript:window.ATTACK = 3'>link</a>"))
 display(Markdown("**bold** <img src=x onerror='window.ATTACK = 4'>"))
+display(Markdown("*emphasis*, **bold**"))
 display(SVG("<svg xmlns='http://www.w3.org/2000/svg'><script>window.ATTACK = 5</script></svg>"))
 display(Javascript("window.ATTACK = 6"))
-display({"text/html": "<b>printed table</b>", "text/plain": "table"},
-        metadata={"image/png": {"width": "1 onerror=window.ATTACK=7"}}, raw=True)
+display({"text/html": "<b>printed table</b>", "text/plain": "table"}, raw=True)
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+_png = (b"\\x89PNG\\r\\n\\x1a\\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+        + _chunk(b"IDAT", zlib.compress(b"\\x00\\x00")) + _chunk(b"IEND", b""))
+display(Image(data=_png), metadata={"width": "1 onerror=window.ATTACK=7"})
 print("<script>window.ATTACK = 8</script> as text")
 """
+#: A markdown cell of the student's with HTML that would run code.
+MARKDOWN = "My answer: <img src=x onerror='window.ATTACK = 9'> [more](javascript:window.ATTACK=10)"
+#: What runs code in a page, by HTML's rules: scripts, event handlers, and URLs or documents in attributes.
+CODE_ATTRIBUTES = ("href", "src", "srcdoc", "action", "formaction", "data", "content", "style", "xlink:href")
+
+
+class _Code(HTMLParser):
+    def __init__(self, marker):
+        super().__init__(convert_charrefs=True)
+        self.marker, self.found, self.inside = marker, [], None
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and self.marker in value and (name.startswith("on") or name in CODE_ATTRIBUTES):
+                self.found.append(f"<{tag} {name}={value!r}>")
+        if tag in ("script", "style"):
+            self.inside = tag
+
+    def handle_endtag(self, tag):
+        if tag == self.inside:
+            self.inside = None
+
+    def handle_data(self, data):
+        if self.inside and self.marker in data:
+            self.found.append(f"<{self.inside}>{data.strip()[:80]}")
+
+
+def live_code(page, marker="ATTACK"):
+    """Where ``marker`` sits in ``page`` (HTML) where a browser would run it; [] when nowhere."""
+    parser = _Code(marker)
+    parser.feed(page)
+    return parser.found
 
 
 # --- the grading side's secrets ----------------------------------------------------------------------
