@@ -84,8 +84,10 @@ MAX_COPIED_FILES = 500
 SOCKETS_TIMEOUT_S = 60
 #: Seconds between two looks at a starting sandbox.
 START_POLL_S = 0.005
-#: Characters of the sandbox's own error output kept to explain a kernel that did not start.
+#: Characters of the sandbox's own error output kept to explain a kernel that did not start, and the
+#: seconds to wait for the rest of it once the sandbox ended.
 STDERR_KEPT = 8000
+STDERR_WAIT_S = 1
 #: Grace (seconds) between the CPU limit's SIGXCPU and SIGKILL.
 CPU_GRACE_S = 5
 #: Exit status of a kernel killed by a signal, as bwrap reports it: 128 + the signal's number.
@@ -237,6 +239,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         if sandbox is not None:
             sandbox.close()
 
+    # AsyncKernelManager binds its public name to the base class's function, which would skip the above
+    # (nbclient calls it for a kernel that died: its sandbox's descriptors and folder must go too).
+    cleanup_resources = _async_cleanup_resources
+
     # --- what the grader asks of a running sandbox ----------------------------------------------------
     def stray_processes(self):
         """How many processes of the sandbox run besides the kernel (cheap: one look at its /proc)."""
@@ -341,7 +347,8 @@ class Sandbox:
                  kernel_connection]  # fmt: skip
         env_items = tuple(sorted(env.items()))
         for path in shown_paths(kernel_paths(python, env_items)):
-            args += ["--ro-bind-fd", str(self._open(path)), path]
+            self._check_readable(path)
+            args += ["--ro-bind", path, path]
         args += ["--ro-bind-data", str(self._data(self._passwd())), "/etc/passwd"]
         args += ["--ro-bind-data", str(self._data(f"{USER}:x:{self.gid}:\n")), "/etc/group"]
         args += ["--ro-bind-data", str(self._data("127.0.0.1 localhost sandbox\n")), "/etc/hosts"]
@@ -355,10 +362,22 @@ class Sandbox:
             limits.append(f"--cpu={km.cpu_limit_s}:{km.cpu_limit_s + CPU_GRACE_S}")
         return [bwrap_path(), *args, "--", shutil.which("prlimit") or "/usr/bin/prlimit", *limits, "--", *cmd]
 
-    def _open(self, path, flags=os.O_PATH):
-        fd = os.open(path, flags | os.O_CLOEXEC)
-        self.fds.append(fd)
-        return fd
+    def _check_readable(self, path):
+        """Grading as root, bwrap runs as the sandbox user, which must reach ``path`` (the kernel's Python
+        environment): each folder on the way searchable by others, the folder itself readable."""
+        if self.as_user is None:
+            return
+        parts = path.rstrip("/").split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[: depth + 1]) or "/"
+            mode = os.stat(folder).st_mode
+            wanted = stat.S_IXOTH | (stat.S_IROTH if depth == len(parts) - 1 else 0)
+            if mode & wanted != wanted:
+                raise RuntimeError(
+                    f"grading as root, kernels run as {self.km.sandbox_user}, which cannot read {path}, a folder of "
+                    f"the kernel's Python environment ({folder} is not open to others): make it readable by others "
+                    "(chmod o+rX), or grade as the graders' account"
+                )
 
     def _data(self, text):
         """A file descriptor bwrap reads ``text`` from (a file in the private folder, opened, unlinked)."""
@@ -371,16 +390,16 @@ class Sandbox:
 
     def _system(self):
         """The host's programs and libraries, read-only: /usr, the merged-/usr links, a few /etc files."""
-        args = ["--ro-bind-fd", str(self._open("/usr")), "/usr"]
+        args = ["--ro-bind", "/usr", "/usr"]
         for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
             path = f"/{name}"
             if os.path.islink(path):
                 args += ["--symlink", os.readlink(path), path]
             elif os.path.isdir(path):
-                args += ["--ro-bind-fd", str(self._open(path)), path]
+                args += ["--ro-bind", path, path]
         for path in ETC_FILES:
             if os.path.exists(path):
-                args += ["--ro-bind-fd", str(self._open(path)), path]
+                args += ["--ro-bind", path, path]
         return args
 
     def _passwd(self):
@@ -464,7 +483,9 @@ class Sandbox:
         stream.close()
 
     def stderr_text(self):
-        return "".join(self.stderr)[-STDERR_KEPT:]
+        if self.reader is not None and self.process is not None and self.process.poll() is not None:
+            self.reader.join(timeout=STDERR_WAIT_S)  # the sandbox ended: its last words are on their way
+        return "".join(self.stderr)[-STDERR_KEPT:].strip()
 
     def _started(self, what):
         code = self.process.poll()
@@ -477,8 +498,7 @@ class Sandbox:
         """Wait for the kernel's sockets, open each without following links, and point the grader's
         ipc addresses (``<private>/k-<port>``) at them."""
         deadline = time.monotonic() + SOCKETS_TIMEOUT_S
-        info = await asyncio.get_running_loop().run_in_executor(None, _read_info, self.info)
-        os.close(self.info)
+        info = await self._info(deadline)
         if "child-pid" not in info:
             self._started("it started")
             raise RuntimeError(f"bwrap did not report the sandbox's process: {self.stderr_text()}")
@@ -486,7 +506,11 @@ class Sandbox:
         host_root = os.stat("/")
         while True:  # until bwrap has moved the sandbox's first process into the sandbox's root
             self._started("it was set up")
-            root = os.open(f"/proc/{self.init.pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                root = os.open(f"/proc/{self.init.pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError:  # it has just ended: bwrap is about to say why
+                await self._wait(deadline, "set up")
+                continue
             here = os.fstat(root)
             if (here.st_dev, here.st_ino) != (host_root.st_dev, host_root.st_ino) and _has(root, SOCKETS):
                 break
@@ -506,6 +530,29 @@ class Sandbox:
         finally:
             os.close(folder)
         self.kernel = min(self.init.children(), key=lambda p: p.create_time())
+
+    async def _info(self, deadline):
+        """bwrap's --info-fd JSON (``child-pid``), read without blocking the event loop or needing a
+        thread (a grading process may be a fork of one whose threads are gone); {} if bwrap wrote none."""
+        os.set_blocking(self.info, False)
+        data = b""
+        try:
+            while b"}" not in data:
+                try:
+                    chunk = os.read(self.info, 4096)
+                except BlockingIOError:
+                    self._started("it started")
+                    await self._wait(deadline, "start")
+                    continue
+                if not chunk:
+                    break  # bwrap closed it without a word
+                data += chunk
+        finally:
+            os.close(self.info)
+        try:
+            return json.loads(data or b"{}")
+        except ValueError:
+            return {}
 
     @staticmethod
     async def _wait(deadline, what):
@@ -589,19 +636,6 @@ def _folder_name(folder):
     name = os.path.basename(os.path.normpath(folder)) if folder else ""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".")
     return safe or "work"
-
-
-def _read_info(fd):
-    """bwrap's --info-fd JSON (``child-pid``); {} when bwrap ended without writing it."""
-    chunks = []
-    while chunk := os.read(fd, 4096):
-        chunks.append(chunk)
-        if b"}" in chunk:
-            break
-    try:
-        return json.loads(b"".join(chunks) or b"{}")
-    except ValueError:
-        return {}
 
 
 def _open_beneath(root, path):

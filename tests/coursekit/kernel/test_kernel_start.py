@@ -5,6 +5,7 @@ set up, a machine briefly out of processes). Here the first sandbox runs a comma
 once instead of the kernel, as a kernel that crashes while it starts would.
 """
 
+import multiprocessing
 from typing import ClassVar
 
 import nbformat
@@ -14,6 +15,8 @@ from coursekit.kernel.execute import GuardedExecute
 from coursekit.kernel.sandbox import SandboxedKernelManager
 
 CELL_TIMEOUT = 30  # seconds: generous, the cells are one line each
+#: Seconds a forked grading process gets for a one-cell notebook (a kernel start on a busy machine).
+FORKED_PATIENCE_S = 120
 
 
 class DiesAtStartOnce(SandboxedKernelManager):
@@ -73,3 +76,25 @@ def test_without_a_retry_the_dead_kernel_fails_the_notebook(tmp_path, dies_at_st
     with pytest.raises(RuntimeError, match="ended"):
         execute(tmp_path, dies_at_start_once, start_attempts=1)
     assert dies_at_start_once.starts == 1
+
+
+def _grade_in_child(folder, result):
+    nb = execute(folder, SandboxedKernelManager)
+    result.put([o.output_type for c in nb.cells for o in c.outputs])
+
+
+def test_a_grading_process_forked_after_grading_starts_kernels(tmp_path):
+    # make autograde's workers are forks of a process that may have graded already (the canary, a
+    # service): whatever a kernel start leaves in the process (its event loop, threads) must not stop
+    # the forks' kernels from starting.
+    execute(tmp_path, SandboxedKernelManager)
+    context = multiprocessing.get_context("fork")
+    result = context.Queue()
+    child = context.Process(target=_grade_in_child, args=(tmp_path, result))
+    child.start()
+    child.join(FORKED_PATIENCE_S)
+    if child.is_alive():
+        child.kill()
+        pytest.fail(f"the forked grading process did not grade a one-cell notebook in {FORKED_PATIENCE_S} s")
+    assert child.exitcode == 0
+    assert result.get(timeout=1) == [], "no cell failed"

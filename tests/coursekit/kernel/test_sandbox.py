@@ -7,6 +7,7 @@ Unix socket listening for the token. tests/system/test_sandbox.py runs the same 
 done as the graders' account and as root.
 """
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -15,10 +16,18 @@ from types import SimpleNamespace
 
 import psutil
 import pytest
+from jupyter_core.utils import run_sync
 
 from coursekit.kernel.sandbox import SandboxedKernelManager
 from tests.support import attacks
 from tests.support.attacks import SECRET_VARIABLE, Listener, make_targets, stray_processes
+
+
+def grader_resources():
+    """This process's open descriptors and the sandboxes' private folders on this machine."""
+    run_sync(asyncio.sleep)(0)  # the event loop that every kernel of this process uses: made once, kept
+    folders = {p.name for p in Path(tempfile.gettempdir()).glob("dnn-kernel-*")}
+    return len(os.listdir("/proc/self/fd")), folders
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +41,10 @@ def attacked():
     saved = {name: os.environ.get(name) for name in (SECRET_VARIABLE, "HOME")}
     os.environ.update({SECRET_VARIABLE: f"secret-{token}", "HOME": str(home)})
     try:
+        before = grader_resources()
         nb = attacks.execute(attacks.notebook(targets), folder)
         yield SimpleNamespace(
+            resources=(before, grader_resources()),
             nb=nb, found=attacks.found(nb), token=token, grader=" ".join(psutil.Process().cmdline()) + " ",
             received=listener.received, left=stray_processes(token), gradebook=gradebook.read_bytes(),
             not_uids={0},
@@ -58,3 +69,11 @@ def test_the_kernel_gets_only_the_allowed_environment(attacked):
     set_by_ipykernel = {"MPLBACKEND", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "TERM",
                         "PYDEVD_USE_FRAME_EVAL"}  # fmt: skip
     assert set(attacked.found["env"]["own"]) <= allowed | set_by_ipykernel
+
+
+def test_the_grader_keeps_nothing_of_its_sandboxes(attacked):
+    # The attacks cost a kernel (the CPU limit): a long-running grading process must not leak a
+    # descriptor or a folder per kernel.
+    (fds_before, folders_before), (fds_after, folders_after) = attacked.resources
+    assert fds_after <= fds_before
+    assert folders_after <= folders_before
