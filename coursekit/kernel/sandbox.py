@@ -79,7 +79,7 @@ ETC_FILES = (
 )
 #: What of the submission's folder is copied into the sandbox at most: files, and bytes (then the
 #: tmpfs's size decides).
-MAX_COPIED_FILES = 500
+MAX_COPIED_FILES = 200
 #: Seconds the grader waits for a started kernel to open its sockets.
 SOCKETS_TIMEOUT_S = 60
 #: Seconds between two looks at a starting sandbox.

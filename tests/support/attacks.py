@@ -23,9 +23,13 @@ The attacks (the issue's numbers):
    which grades them through nbgrader's pipeline and renders the pages).
 """
 
+import contextlib
 import json
+import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -118,32 +122,18 @@ for _pid in (_sleeper.pid, _burner.pid):
 _report("after_detach", _alive)
 """
 
-DISK_TMP = """
+DISK = """
 _written = 0
 try:
-    with open("/tmp/filler", "wb") as _f:
+    with open({path!r}, "wb") as _f:
         while _written < {size}:
             _f.write(b"x" * (1 << 20))
             _written += 1 << 20
 finally:
-    _report("disk_tmp", _written)
+    _report({name!r}, _written)
     import os
-    if os.path.exists("/tmp/filler"):
-        os.remove("/tmp/filler")
-"""
-
-DISK_FOLDER = """
-_written = 0
-try:
-    with open("filler", "wb") as _f:
-        while _written < {size}:
-            _f.write(b"x" * (1 << 20))
-            _written += 1 << 20
-finally:
-    _report("disk_folder", _written)
-    import os
-    if os.path.exists("filler"):
-        os.remove("filler")
+    if os.path.exists({path!r}):
+        os.remove({path!r})
 """
 
 FORK = """
@@ -298,6 +288,23 @@ def make_targets(base, token, listener):
     return targets, home, folder, gradebook
 
 
+@contextlib.contextmanager
+def grading_side(prefix):
+    """(token, listener, base): a unique token, a Listener for it and a folder outside /tmp for the
+    grading side's secrets (the old sandbox hid /tmp as a whole, not a home or a course elsewhere);
+    afterwards the listener is closed, the attacks' processes killed and the folder removed."""
+    token = os.urandom(8).hex()
+    base = Path(tempfile.mkdtemp(prefix=prefix, dir="/var/tmp"))
+    listener = Listener(token)
+    try:
+        yield token, listener, base
+    finally:
+        listener.close()
+        for process in stray_processes(token):
+            process.kill()
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def stray_processes(token):
     """Processes of this machine whose command line carries ``token`` (only the attacks' own)."""
     found = []
@@ -325,8 +332,8 @@ def notebook(targets):
         NETWORK.format(port=targets["port"], abstract=targets["abstract"], token=targets["token"]),
         DETACH.format(token=targets["token"]),
         AFTER_DETACH,
-        DISK_TMP.format(size=WRITE_BYTES),
-        DISK_FOLDER.format(size=WRITE_BYTES),
+        DISK.format(path="/tmp/filler", name="disk_tmp", size=WRITE_BYTES),
+        DISK.format(path="filler", name="disk_folder", size=WRITE_BYTES),
         FORK.format(forks=FORKS),
         PROC.format(paths=targets["gradebook"]),
     ]

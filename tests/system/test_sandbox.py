@@ -11,10 +11,8 @@ folder. As root the kernel must run as the unprivileged sandbox user, never as r
 import json
 import os
 import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,7 +20,7 @@ import nbformat
 import pytest
 
 from tests.support import REPO, attacks
-from tests.support.attacks import SECRET_VARIABLE, Listener, make_targets, stray_processes
+from tests.support.attacks import SECRET_VARIABLE, make_targets, stray_processes
 from tests.support.users import INSTRUCTOR, requirements
 
 pytestmark = pytest.mark.system
@@ -53,11 +51,8 @@ def attacked(request):
     if reason:
         pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
     entry = pwd.getpwnam(user)
-    token = os.urandom(8).hex()
-    base = Path(tempfile.mkdtemp(prefix="dnn-sandbox-system-", dir="/var/tmp"))
-    os.chmod(base, 0o755)
-    listener = Listener(token)
-    try:
+    with attacks.grading_side("dnn-sandbox-system-") as (token, listener, base):
+        os.chmod(base, 0o755)
         targets, home, folder, gradebook = make_targets(base, token, listener)
         home.chmod(0o700)  # a home: private to its user
         spec = {
@@ -82,11 +77,6 @@ def attacked(request):
             user=user, nb=nb, found=attacks.found(nb), token=token, grader=grader, received=listener.received,
             left=stray_processes(token), gradebook=gradebook.read_bytes(), not_uids={0},
         )  # fmt: skip
-    finally:
-        listener.close()
-        for process in stray_processes(token):
-            process.kill()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.parametrize("attack", attacks.ATTACKS)

@@ -9,7 +9,6 @@ done as the graders' account and as root.
 
 import asyncio
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,7 +19,7 @@ from jupyter_core.utils import run_sync
 
 from coursekit.kernel.sandbox import SandboxedKernelManager
 from tests.support import attacks
-from tests.support.attacks import SECRET_VARIABLE, Listener, make_targets, stray_processes
+from tests.support.attacks import SECRET_VARIABLE, make_targets, stray_processes
 
 
 def grader_resources():
@@ -33,29 +32,21 @@ def grader_resources():
 @pytest.fixture(scope="module")
 def attacked():
     """The attack notebook, graded once in this process (see ``attacks.verdicts`` for the fields)."""
-    token = os.urandom(8).hex()
-    # A folder outside /tmp, as the graders' home and course are (the old sandbox hid /tmp as a whole).
-    base = Path(tempfile.mkdtemp(prefix="dnn-sandbox-test-", dir="/var/tmp"))
-    listener = Listener(token)
-    targets, home, folder, gradebook = make_targets(base, token, listener)
-    saved = {name: os.environ.get(name) for name in (SECRET_VARIABLE, "HOME")}
-    os.environ.update({SECRET_VARIABLE: f"secret-{token}", "HOME": str(home)})
-    try:
-        before = grader_resources()
-        nb = attacks.execute(attacks.notebook(targets), folder)
-        yield SimpleNamespace(
-            resources=(before, grader_resources()),
-            nb=nb, found=attacks.found(nb), token=token, grader=" ".join(psutil.Process().cmdline()) + " ",
-            received=listener.received, left=stray_processes(token), gradebook=gradebook.read_bytes(),
-            not_uids={0},
-        )  # fmt: skip
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name) if value is None else os.environ.update({name: value})
-        listener.close()
-        for process in stray_processes(token):
-            process.kill()
-        shutil.rmtree(base, ignore_errors=True)
+    with attacks.grading_side("dnn-sandbox-test-") as (token, listener, base):
+        targets, home, folder, gradebook = make_targets(base, token, listener)
+        saved = {name: os.environ.get(name) for name in (SECRET_VARIABLE, "HOME")}
+        os.environ.update({SECRET_VARIABLE: f"secret-{token}", "HOME": str(home)})
+        try:
+            before = grader_resources()
+            nb = attacks.execute(attacks.notebook(targets), folder)
+            yield SimpleNamespace(
+                resources=(before, grader_resources()), nb=nb, found=attacks.found(nb), token=token,
+                grader=" ".join(psutil.Process().cmdline()) + " ", received=listener.received,
+                left=stray_processes(token), gradebook=gradebook.read_bytes(), not_uids={0},
+            )  # fmt: skip
+        finally:
+            for name, value in saved.items():
+                os.environ.pop(name) if value is None else os.environ.update({name: value})
 
 
 @pytest.mark.parametrize("attack", attacks.ATTACKS)
