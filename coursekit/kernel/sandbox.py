@@ -47,6 +47,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -259,14 +260,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         """Why the kernel's process ended, when a limit ended it ('cpu'), else ''."""
         process = getattr(self.provisioner, "process", None) if self.provisioner else None
         code = process.poll() if process is not None else None
-        if code == SIGNALLED + 24:  # SIGXCPU: RLIMIT_CPU's soft limit
+        if code == SIGNALLED + signal.SIGXCPU:  # RLIMIT_CPU's soft limit
             return "cpu"
         return ""
-
-    def startup_error(self):
-        """What the sandbox printed (bwrap's messages, a kernel's traceback), to say why it did not start."""
-        sandbox = getattr(self, "_sandbox", None)
-        return sandbox.stderr_text() if sandbox is not None else ""
 
 
 class Sandbox:
