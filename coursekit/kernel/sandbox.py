@@ -55,6 +55,7 @@ import threading
 import time
 
 import psutil
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Unicode, default
 
@@ -89,6 +90,9 @@ START_POLL_S = 0.005
 #: seconds to wait for the rest of it once the sandbox ended.
 STDERR_KEPT = 8000
 STDERR_WAIT_S = 1
+#: The largest message the grader accepts from a kernel (a cell's output is capped far below it, at
+#: GuardedExecute.max_output_chars, once received): a larger one is dropped with its connection.
+MAX_MESSAGE_BYTES = 64 << 20
 #: Grace (seconds) between the CPU limit's SIGXCPU and SIGKILL.
 CPU_GRACE_S = 5
 #: Exit status of a kernel killed by a signal, as bwrap reports it: 128 + the signal's number.
@@ -210,11 +214,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         # The kernel has no network: it talks to the grader over Unix sockets.
         return "ipc"
 
+    def client(self, **kwargs):
+        client = super().client(**kwargs)
+        _bound_messages(client.context)
+        return client
+
     # --- starting: the command, then the launch ------------------------------------------------------
     async def _async_pre_start_kernel(self, **kw):
         if bwrap_path() is None:
             raise RuntimeError(INSTALL_BWRAP)
         self._sandbox = Sandbox(self)
+        _bound_messages(self.context)
         # The host's side of the connection: a private folder whose ipc "addresses" are made links
         # to the kernel's sockets once it has opened them (Sandbox.connect).
         self.connection_file = os.path.join(self._sandbox.private, "connection.json")
@@ -625,6 +635,12 @@ def _running(process):
         return process.status() not in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
     except psutil.NoSuchProcess:
         return False
+
+
+def _bound_messages(context):
+    """Make the grader's sockets of ``context`` drop a kernel that sends a message too large to hold:
+    what a kernel sends is the student's, and the grader's memory is every student's."""
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
 
 
 def _folder_name(folder):

@@ -315,6 +315,10 @@ def stray_processes(token):
 
 
 # --- the notebook -------------------------------------------------------------------------------------
+#: The notebook metadata of the course's kernel.
+KERNEL = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+
+
 def code_cell(source):
     return nbformat.v4.new_code_cell(source.strip("\n"))
 
@@ -337,9 +341,7 @@ def notebook(targets):
         FORK.format(forks=FORKS),
         PROC.format(paths=targets["gradebook"]),
     ]
-    nb = nbformat.v4.new_notebook(cells=[code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
-    return nb
+    return nbformat.v4.new_notebook(cells=[code_cell(c) for c in cells], metadata=KERNEL)
 
 
 def found(nb):

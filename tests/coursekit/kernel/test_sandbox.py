@@ -9,6 +9,8 @@ done as the graders' account and as root.
 
 import asyncio
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,8 +19,8 @@ import psutil
 import pytest
 from jupyter_core.utils import run_sync
 
-from coursekit.kernel.sandbox import SandboxedKernelManager
-from tests.support import attacks
+from coursekit.kernel.sandbox import MAX_MESSAGE_BYTES, SandboxedKernelManager
+from tests.support import REPO, attacks
 from tests.support.attacks import SECRET_VARIABLE, make_targets, stray_processes
 
 
@@ -68,3 +70,27 @@ def test_the_grader_keeps_nothing_of_its_sandboxes(attacked):
     (fds_before, folders_before), (fds_after, folders_after) = attacked.resources
     assert fds_after <= fds_before
     assert folders_after <= folders_before
+
+
+#: A grading process that runs a one-cell notebook displaying ``size`` characters, twice (a small
+#: one, then a huge one), and prints its peak memory (KiB) after each.
+PEAK_AFTER_DISPLAY = """
+import resource, sys, tempfile, nbformat
+from tests.support import attacks
+for size in (1_000, {size}):
+    cell = nbformat.v4.new_code_cell(f"display({{{{'text/plain': 'x' * {{size}}}}}}, raw=True)")
+    attacks.execute(nbformat.v4.new_notebook(cells=[cell], metadata=attacks.KERNEL), tempfile.mkdtemp())
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+#: What one kernel's message may take of the grader's memory at most (the limit, and as much again).
+MESSAGE_MEMORY_KIB = 2 * (MAX_MESSAGE_BYTES >> 10)
+HUGE_DISPLAY = MAX_MESSAGE_BYTES + (1 << 20)
+
+
+def test_one_huge_message_cannot_fill_the_graders_memory():
+    script = PEAK_AFTER_DISPLAY.format(size=HUGE_DISPLAY)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    small, huge = (int(line) for line in result.stdout.split())
+    assert huge - small < MESSAGE_MEMORY_KIB, f"the grader's peak memory grew by {(huge - small) >> 10} MiB"
