@@ -45,12 +45,15 @@ GUARD_RESTORE = (
 GUARD_CHECK = "import coursekit.kernel.guard as __guard; print(__import__('json').dumps(__guard.changed())); del __guard"
 
 
-#: A cell's error that means it hit one of the sandbox's limits: (test on ename and evalue, limit).
+#: A cell's error that means it hit one of the sandbox's limits: (test on its ename and evalue and on
+#: whether the cell left processes behind, limit). EAGAIN is a process limit only for a cell that had
+#: started processes (a non-blocking socket raises it too).
 LIMIT_ERRORS = (
-    (lambda ename, evalue: ename == "MemoryError", "memory"),
-    (lambda ename, evalue: "[Errno 28]" in evalue, "disk"),  # ENOSPC: the tmpfs is full
-    (lambda ename, evalue: "[Errno 11]" in evalue or "can't start new thread" in evalue, "processes"),
-)
+    (lambda ename, evalue, forked: ename == "MemoryError", "memory"),
+    (lambda ename, evalue, forked: "[Errno 28]" in evalue, "disk"),  # ENOSPC: the tmpfs is full
+    (lambda ename, evalue, forked: ("[Errno 11]" in evalue and forked) or "can't start new thread" in evalue,
+     "processes"),
+)  # fmt: skip
 
 
 #: What a student reads when a cell hits a limit: (ename, message), formatted with the sandbox ``km``.
@@ -152,8 +155,9 @@ class GuardedExecute(Execute):
                         await self._silent(GUARD_RESTORE)
                     self._timed_out = False
                     await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
-                    self._explain_limits(cell)
-                    if self._sandboxed and self._stop_strays(cell) < 0:
+                    stopped = self._stop_strays(cell) if self._sandboxed else 0
+                    self._explain_limits(cell, forked=stopped != 0)
+                    if stopped < 0:
                         self._kernel_stuck = True
                     if self._kernel_stuck:
                         self._kernel_stuck = False
@@ -234,8 +238,9 @@ class GuardedExecute(Execute):
         answer = await self.async_wait_for_reply(msg_id)
         return answer if reply else "".join(text)
 
-    def _explain_limits(self, cell):
-        """Say which of the sandbox's limits a failed cell hit, once per limit."""
+    def _explain_limits(self, cell, forked):
+        """Say which of the sandbox's limits a failed cell hit, once per limit (``forked``: the cell
+        left processes behind)."""
         if not self._sandboxed or cell.cell_type != "code":
             return
         hit = []
@@ -243,7 +248,7 @@ class GuardedExecute(Execute):
             if output.get("output_type") != "error":
                 continue
             ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
-            hit += [limit for test, limit in LIMIT_ERRORS if test(ename, evalue) and limit not in hit]
+            hit += [limit for test, limit in LIMIT_ERRORS if test(ename, evalue, forked) and limit not in hit]
         for limit in hit:
             self._add_error(cell, *limit_message(limit, self.km))
 
