@@ -47,6 +47,8 @@ NOTEBOOK_METADATA = ("kernelspec", "language_info")
 
 #: HTML allowed in outputs: nh3's default tags (formatting, lists, tables, images) and attributes.
 HTML_URL_SCHEMES = {"http", "https", "mailto", "data"}
+#: The classes of the kit's own output that its pages style (helpers.plotting.show's figure description).
+KIT_CLASSES = {"details": {"figure-description"}}
 INLINE_IMAGE = re.compile(r"data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
 
 
@@ -67,6 +69,7 @@ def clean_html(text):
         url_schemes=HTML_URL_SCHEMES,
         attribute_filter=_url_filter,
         link_rel="noopener noreferrer nofollow",
+        allowed_classes=KIT_CLASSES,
     )
 
 

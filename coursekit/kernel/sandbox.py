@@ -65,6 +65,9 @@ INSTALL_BWRAP = (
     "sandbox (only notebooks you trust)"
 )
 
+#: The grader's private folder of each sandbox (its connection file and socket links), in the temporary
+#: folder, is named <PRIVATE_PREFIX><grading process's pid>-<random>.
+PRIVATE_PREFIX = "dnn-kernel-"
 #: Inside the sandbox: the kernel's user, its home (the one writable tmpfs) and its sockets' folder.
 USER = "student"
 HOME = "/home/student"
@@ -301,7 +304,8 @@ class Sandbox:
                 ) from None
         self.uid = self.as_user.pw_uid if self.as_user else os.getuid()
         self.gid = self.as_user.pw_gid if self.as_user else os.getgid()
-        self.private = tempfile.mkdtemp(prefix="dnn-kernel-")  # short: Unix socket paths are <108 bytes
+        # Short (Unix socket paths are <108 bytes), and named after the grading process that owns it.
+        self.private = tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-")
 
     # --- the command ---------------------------------------------------------------------------------
     def environment(self, python):

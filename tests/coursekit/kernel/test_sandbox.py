@@ -19,15 +19,15 @@ import psutil
 import pytest
 from jupyter_core.utils import run_sync
 
-from coursekit.kernel.sandbox import MAX_MESSAGE_BYTES, SandboxedKernelManager
+from coursekit.kernel.sandbox import MAX_MESSAGE_BYTES, PRIVATE_PREFIX, SandboxedKernelManager
 from tests.support import REPO, attacks
 from tests.support.attacks import SECRET_VARIABLE, make_targets, stray_processes
 
 
 def grader_resources():
-    """This process's open descriptors and the sandboxes' private folders on this machine."""
+    """This process's open descriptors and its sandboxes' private folders."""
     run_sync(asyncio.sleep)(0)  # the event loop that every kernel of this process uses: made once, kept
-    folders = {p.name for p in Path(tempfile.gettempdir()).glob("dnn-kernel-*")}
+    folders = {p.name for p in Path(tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}{os.getpid()}-*")}
     return len(os.listdir("/proc/self/fd")), folders
 
 
