@@ -207,19 +207,19 @@ class GuardedExecute(Execute):
         return None
 
     async def _start_failed(self, attempt, attempts, error):
-        """After a failed start: raise after the last attempt, else drop what is left of the kernel."""
-        if attempt == attempts:
-            # nbclient unregisters its exit-time clean-up only after a started kernel; this one is
-            # cleaned up already.
-            atexit.unregister(self._cleanup_kernel)
-            raise error
-        self.log.warning("the grading kernel did not start (%s); starting another", error)
+        """After a failed start: drop what is left of the kernel, then raise after the last attempt."""
         if self.km is not None:
             try:
                 if self.km.has_kernel:
                     await ensure_async(self.km.shutdown_kernel(now=True))
             finally:
                 await ensure_async(self.km.cleanup_resources())
+        if attempt == attempts:
+            # nbclient unregisters its exit-time clean-up only after a started kernel; this one is
+            # cleaned up already.
+            atexit.unregister(self._cleanup_kernel)
+            raise error
+        self.log.warning("the grading kernel did not start (%s); starting another", error)
         self.km = self.create_kernel_manager()
 
     async def _silent(self, code, output=False, reply=False):

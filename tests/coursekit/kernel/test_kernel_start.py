@@ -6,13 +6,16 @@ once instead of the kernel, as a kernel that crashes while it starts would.
 """
 
 import multiprocessing
+import os
+import tempfile
+from pathlib import Path
 from typing import ClassVar
 
 import nbformat
 import pytest
 
 from coursekit.kernel.execute import GuardedExecute
-from coursekit.kernel.sandbox import SandboxedKernelManager
+from coursekit.kernel.sandbox import PRIVATE_PREFIX, SandboxedKernelManager
 
 CELL_TIMEOUT = 30  # seconds: generous, the cells are one line each
 #: Seconds a forked grading process gets for a one-cell notebook (a kernel start on a busy machine).
@@ -76,6 +79,8 @@ def test_without_a_retry_the_dead_kernel_fails_the_notebook(tmp_path, dies_at_st
     with pytest.raises(RuntimeError, match="ended"):
         execute(tmp_path, dies_at_start_once, start_attempts=1)
     assert dies_at_start_once.starts == 1
+    left = list(Path(tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}{os.getpid()}-*"))
+    assert not left, "the failed sandbox's private folder is left behind"
 
 
 def _grade_in_child(folder, result):
