@@ -9,7 +9,8 @@ Import what you need from the submodules, e.g. ``from helpers.network import for
   batch-norm functions as arguments;
 - ``helpers.vectorize``: parameters/gradients dict <-> column vector (gradient checking);
 - ``helpers.datasets``: the shipped 2-D datasets and scikit-learn's digits;
-- ``helpers.plotting``: decision boundaries, cost curves, image grids, confusion matrices and heat maps;
+- ``helpers.plotting``: decision boundaries, cost curves, image grids, confusion matrices and heat maps,
+  and ``show(fig, alt)``, which shows a figure with its text alternative;
 - ``helpers.checks``: the engine that runs each exercise's checks, for the public check and the locked test;
 - ``helpers.specs``: each exercise's specification (its cases and expectations), one module per notebook.
 
