@@ -35,6 +35,7 @@ from pathlib import Path
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 #: Assignment ids, one per folder of notebooks/.
 ASSIGNMENTS = (
+    "practical_aspects",
     "initialization",
     "regularization",
     "gradient_checking",

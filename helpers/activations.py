@@ -1,8 +1,8 @@
 """Activation functions and their backward passes.
 
-Every function works elementwise on arrays of any shape; ``Z`` is a layer's pre-activation,
-typically of shape (n_l, m), and ``dA`` is the gradient of the cost with respect to the
-activation, of the same shape.
+Every function but ``softmax`` works elementwise on arrays of any shape; ``Z`` is a layer's
+pre-activation, typically of shape (n_l, m), and ``dA`` is the gradient of the cost with respect to the
+activation, of the same shape. ``softmax`` works on each column (one example) of a (C, m) array.
 """
 
 import numpy as np
@@ -62,3 +62,22 @@ def relu_backward(dA, Z):
     dZ -- gradient with respect to Z, shape (n_l, m)
     """
     return np.where(Z > 0, dA, 0.0)
+
+
+def softmax(Z):
+    """Column-wise softmax: each column of scores becomes C probabilities that sum to 1.
+
+    a_k = exp(z_k) / sum_j exp(z_j), computed as exp(z_k - max_j z_j) / sum_j exp(z_j - max_j z_j): the
+    same value, since the factor exp(-max) cancels, but no exponent is positive, so nothing overflows.
+    (The Hyperparameter Tuning notebook asks students to write it; the networks of notebooks that come
+    before it use this one.)
+
+    Arguments:
+    Z -- scores, shape (C, m): one column per example, one row per class
+
+    Returns:
+    A -- probabilities, shape (C, m), each column summing to 1
+    """
+    Z = np.asarray(Z, dtype=float)
+    T = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return T / T.sum(axis=0, keepdims=True)

@@ -1,8 +1,9 @@
 """Multi-class networks: LINEAR -> [BATCH NORM] -> RELU repeated, then LINEAR -> SOFTMAX.
 
-The output and normalization functions are not defined here: they come in as arguments, so that the
-Hyperparameter Tuning notebook trains with the ones its exercises write, as ``helpers.network.train`` takes
-a notebook's update function. Their interfaces:
+The output and normalization functions come in as arguments, so that the Hyperparameter Tuning notebook
+trains with the ones its exercises write, as ``helpers.network.train`` takes a notebook's update function;
+notebooks that come before it pass the kit's own ``helpers.activations.softmax`` and ``cross_entropy``
+(below). Their interfaces:
 
     softmax(Z) -> A                      Z and A of shape (C, m), each column of A sums to 1
     cost(AL, Y) -> float                 cross-entropy of AL (C, m) against one-hot Y (C, m)
@@ -38,6 +39,22 @@ MOMENTUM = 0.9
 def is_batchnorm(parameters):
     """Whether the network's hidden layers are batch-normalized (it has "gamma1")."""
     return "gamma1" in parameters
+
+
+def cross_entropy(AL, Y):
+    """The C-class cross-entropy -1/m * sum(Y * log AL), a cost for ``train`` (see the module docstring).
+
+    Probabilities below ``helpers.network.PROBABILITY_FLOOR`` are raised to it before the log, so that a
+    confidently wrong prediction (a probability of exactly 0 in floating point) costs about 34.5, not inf.
+
+    Arguments:
+    AL -- probabilities, shape (C, m), each column summing to 1
+    Y -- one-hot labels, shape (C, m)
+
+    Returns:
+    cost -- a Python float
+    """
+    return float(-np.sum(Y * np.log(np.maximum(AL, network.PROBABILITY_FLOOR))) / Y.shape[1])
 
 
 def initialize_parameters(layers_dims, seed=3, weight_scale=1.0, batchnorm=False):
@@ -174,6 +191,7 @@ def train(
     batches=None,
     cost_every=100,
     momentum=MOMENTUM,
+    on_record=None,
 ):
     """Train a multi-class network with ``helpers.network.train`` (plain gradient descent).
 
@@ -186,6 +204,7 @@ def train(
     weight_scale, seed -- passed to ``initialize_parameters``
     lambd -- L2 regularization strength (in the cost and the gradients)
     momentum -- coefficient of the batch-norm running averages
+    on_record -- optional function(iteration, parameters), as for ``helpers.network.train``
 
     Returns:
     parameters -- the trained parameters
@@ -224,6 +243,7 @@ def train(
         cost=full_cost,
         batches=batches,
         cost_every=cost_every,
+        on_record=on_record,
     )
     return parameters, state["running"], costs
 

@@ -200,6 +200,7 @@ def train(
     cost=_cross_entropy,
     batches=None,
     cost_every=100,
+    on_record=None,
 ):
     """The training loop every notebook reuses; the notebook plugs in its own pieces.
 
@@ -222,6 +223,9 @@ def train(
     batches -- optional function(iteration) -> list of (X_batch, Y_batch) with shapes (n_0, k)
                and (1, k); default: the whole training set as a single batch
     cost_every -- record the cost every this many iterations
+    on_record -- optional function(iteration, parameters), called on every recorded iteration with the
+                 parameters at its start (before its updates), e.g. to record the dev set's cost along
+                 the way or to keep a copy of the parameters (early stopping); its result is ignored
 
     Returns:
     parameters -- the trained parameters
@@ -235,6 +239,8 @@ def train(
         alpha = schedule(iteration)
         # The cost is only needed on recorded iterations; skipping it elsewhere saves time.
         record = iteration % cost_every == 0 or iteration == num_iterations - 1
+        if record and on_record is not None:
+            on_record(iteration, parameters)
         epoch_cost = 0.0
         for X_batch, Y_batch in batches(iteration) if batches else [(X, Y)]:
             AL, cache = forward(X_batch, parameters)

@@ -3,7 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers.activations import relu, relu_backward, sigmoid, sigmoid_backward
+from helpers.activations import relu, relu_backward, sigmoid, sigmoid_backward, softmax
 from helpers.checks.numerics import numerical_gradient, relative_difference
 
 GRADIENT_TOLERANCE = 1e-8
@@ -56,3 +56,20 @@ def test_backward_matches_numerical_gradient(forward, backward, rng):
 def test_relu_backward_blocks_negative_inputs():
     dZ = relu_backward(np.ones((1, 3)), np.array([[-1.0, 0.0, 1.0]]))
     np.testing.assert_array_equal(dZ, [[0.0, 0.0, 1.0]])
+
+
+def test_softmax_columns_are_probabilities_of_the_scores(rng):
+    Z = 3 * rng.standard_normal((4, 6))
+    A = softmax(Z)
+    assert A.shape == (4, 6)
+    np.testing.assert_allclose(A, np.exp(Z) / np.exp(Z).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(A.sum(axis=0), 1.0, rtol=1e-12)
+
+
+def test_softmax_of_huge_scores_neither_overflows_nor_warns():
+    Z = np.array([[1000.0, -1000.0], [999.0, -1001.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = softmax(Z)
+    expected = np.array([[1.0], [np.exp(-1.0)]]) / (1 + np.exp(-1.0))
+    np.testing.assert_allclose(A, np.hstack([expected, expected]), rtol=1e-12)

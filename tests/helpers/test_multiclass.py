@@ -7,7 +7,7 @@ The softmax, cost and batch-norm functions below are independent reference imple
 import numpy as np
 import pytest
 
-from helpers import multiclass
+from helpers import multiclass, network
 from helpers.checks.numerics import GRADIENT_TOLERANCE, numerical_gradient, relative_difference
 from helpers.datasets import one_hot
 from helpers.network import update_parameters
@@ -189,3 +189,22 @@ def test_l2_penalty_and_confusion_matrix():
     assert multiclass.l2_penalty(parameters, 0.5, 4) == pytest.approx(0.5 / 8 * 14)
     counts = multiclass.confusion_matrix(np.array([0, 1, 1, 2, 2, 2]), np.array([0, 1, 2, 2, 2, 0]), 3)
     np.testing.assert_array_equal(counts, [[1, 0, 0], [0, 1, 1], [1, 0, 2]])
+
+
+def test_cross_entropy_averages_the_true_class_log_probability_and_stays_finite():
+    AL = np.array([[0.7, 0.1], [0.2, 0.9], [0.1, 0.0]])
+    Y = one_hot(np.array([0, 2]), 3)
+    # the second example gives its true class probability 0: it costs -log(PROBABILITY_FLOOR), not inf
+    expected = (-np.log(0.7) - np.log(network.PROBABILITY_FLOOR)) / 2
+    assert multiclass.cross_entropy(AL, Y) == pytest.approx(expected, rel=1e-12)
+    assert isinstance(multiclass.cross_entropy(AL[:, :1], Y[:, :1]), float)
+
+
+def test_train_passes_on_record_to_the_training_loop(rng):
+    X, Y = data(rng, m=12)
+    seen = []
+    multiclass.train(
+        X, Y, DIMS, softmax=softmax, cost=cost, learning_rate=0.1, num_iterations=5, seed=1, cost_every=2,
+        on_record=lambda iteration, parameters: seen.append((iteration, sorted(parameters))),
+    )  # fmt: skip
+    assert seen == [(i, sorted(multiclass.initialize_parameters(DIMS))) for i in (0, 2, 4)]

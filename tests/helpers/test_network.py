@@ -205,6 +205,33 @@ def test_train_with_batches_covers_every_batch(rng):
     assert all(np.isfinite(c) for c in costs.values())
 
 
+def test_train_hands_on_record_the_parameters_each_recorded_cost_belongs_to(rng):
+    """on_record(iteration, parameters) runs on the recorded iterations, before their updates."""
+    X = rng.standard_normal((2, 30))
+    Y = (X[0:1] > 0).astype(float)
+    seen = {}
+    final, costs = train(
+        X,
+        Y,
+        [2, 3, 1],
+        fixed_initializer(4),
+        learning_rate=0.5,
+        num_iterations=7,
+        cost_every=3,
+        on_record=lambda iteration, parameters: seen.update({iteration: parameters}),
+    )
+    assert list(seen) == list(costs) == [0, 3, 6]
+    start = fixed_initializer(4)([2, 3, 1])
+    assert all(np.array_equal(seen[0][key], start[key]) for key in start), (
+        "iteration 0: the initial parameters"
+    )
+    for iteration, parameters in seen.items():
+        assert compute_cost(forward_propagation(X, parameters)[0], Y) == pytest.approx(
+            costs[iteration], rel=1e-12
+        )
+    assert not np.array_equal(seen[6]["W1"], final["W1"]), "the last update comes after the last record"
+
+
 def test_activation_grads_match_numerical_gradient(rng):
     layers_dims = [3, 4, 5, 1]
     parameters = random_parameters(layers_dims, rng)
