@@ -8,7 +8,8 @@
     python -m coursekit worker tls://HOST:PORT --credentials DIR   # a grading worker on another machine
 
 autograde and serve exit 2, recording nothing, when the grading environment fails the canary
-(``coursekit.workers``).
+(``coursekit.workers``); serve exits 3 when another service serves the course already; worker exits
+2 when its TLS credentials are missing, expired or refused by the scheduler.
 """
 
 import argparse
@@ -74,9 +75,13 @@ def main(argv=None):
             overrides["workers"] = args.workers
         return serve(args.root, **overrides)
     elif args.command == "worker":
-        from coursekit.service.engine import run_worker
+        from coursekit.service.engine import CredentialsRefused, run_worker
 
-        run_worker(args.scheduler, args.root, args.credentials, name=args.name)
+        try:
+            run_worker(args.scheduler, args.root, args.credentials, name=args.name)
+        except (CredentialsRefused, FileNotFoundError) as error:
+            print(error, file=sys.stderr)
+            return 2
     elif args.command == "report":
         print(f"wrote {write_report(args.root, gradebook_url(args.root), args.assignment, to=args.to)}")
     else:
