@@ -106,7 +106,9 @@ def expiry(cert_file):
 
 
 def issue(folder, authority_folder, renewal_days, now=None, days=CERTIFICATE_DAYS):
-    """Make or renew the service's credentials in ``folder``; return what was done ('' if nothing).
+    """Make or renew the service's credentials in ``folder``; return what was done: '' (nothing), 'made'
+    (the first time), 'renewed' (by the same authority) or 'replaced' (a new authority: copies made before
+    are refused).
 
     ``authority_folder`` keeps the certificate authority's key (it never goes to a worker). The
     certificate is made again when it is missing, expires within ``renewal_days`` or was not signed
@@ -130,12 +132,12 @@ def issue(folder, authority_folder, renewal_days, now=None, days=CERTIFICATE_DAY
     _private_folder(folder)
     _private_folder(authority_folder)
     if ca_key is None:
+        action = "replaced" if ca_path.exists() else "made"
         ca_key = _new_key()
         ca_pem = _certificate(ca_key, None, ca_key, AUTHORITY_DAYS, now, authority=True)
         _private_write(ca_key_path, _pem(ca_key))
         _private_write(ca_path, ca_pem)
         ca_cert = x509.load_pem_x509_certificate(ca_pem)
-        action = "new certificate authority"
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     if cert_path.exists() and key_path.exists() and not action:
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
@@ -147,7 +149,7 @@ def issue(folder, authority_folder, renewal_days, now=None, days=CERTIFICATE_DAY
     key = _new_key()
     _private_write(key_path, _pem(key))
     _private_write(cert_path, _certificate(key, ca_cert.subject, ca_key, days, now, authority=False))
-    return action or "new"
+    return action
 
 
 def credentials(folder):

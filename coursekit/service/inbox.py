@@ -27,7 +27,7 @@ SECRET_LENGTH = 128
 SECRET = "submission_secret.txt"
 TIMESTAMP = "timestamp.txt"
 #: Student and assignment ids the service accepts (no path separators, no '+').
-ID = re.compile(r"^[A-Za-z0-9_.@-]+$")
+ID = re.compile(r"[A-Za-z0-9_.@-]+")
 _HEX = frozenset(b"0123456789abcdef")
 #: A listing of a folder whose change time is this recent is not trusted to be complete: two changes
 #: within one tick of the file system's clock have the same change time.
@@ -69,11 +69,12 @@ class Unreadable:
 
 @dataclass
 class Pending:
-    """A folder not taken yet: first listed at ``first``, next looked at ``next``."""
+    """A folder not taken yet: first listed at ``first``, next looked at ``next``, looked at ``looks`` times."""
 
     first: float
     next: float
-    reason: str = "not complete yet"
+    looks: int = 0
+    reason: str = ""
 
 
 def inbound_path(exchange_root, course_id):
@@ -91,9 +92,11 @@ def parse_name(name):
 
 def refusal(submission, assignments, require_owner):
     """Why ``submission`` must not be graded, or '' (it names a real assignment and its own student)."""
-    if not ID.match(submission.student) or not ID.match(submission.assignment):
-        return f"malformed submission name {reader.shown(submission.key)!r}"
-    if not submission.key.isprintable():
+    if not (
+        ID.fullmatch(submission.student)
+        and ID.fullmatch(submission.assignment)
+        and submission.key.isprintable()
+    ):
         return f"malformed submission name {reader.shown(submission.key)!r}"
     if submission.assignment not in assignments:
         return f"no assignment {submission.assignment!r} in this course"
@@ -167,7 +170,9 @@ class Inbox:
         self.known = set(known)
         self.poll, self.give_up_s = poll, give_up_s
         self.pending = {}  # name -> Pending
+        self.notices = []  # what the service should log: a folder that cannot be read yet, once per reason
         self._listed = None  # (the folder's change time, when) of the last listing
+        self._earliest = float("-inf")  # no pending folder is due before
 
     def take(self, name):
         """``name`` is taken (or refused) for good: never looked at again."""
@@ -175,25 +180,31 @@ class Inbox:
         self.pending.pop(name, None)
 
     def look(self, now, budget_s):
-        """One pass at ``now``: [Submission | Unreadable] of the folders taken in it, oldest name first.
+        """One pass at ``now``: [Submission | Unreadable] of the folders taken in it.
 
-        Reads folders for at most ``budget_s`` seconds (the rest wait for the next pass).
+        Reads folders for at most ``budget_s`` seconds (the rest wait for the next pass): those never
+        looked at first, then those due longest.
         """
         self._list(now)
+        if now < self._earliest:
+            return []
         deadline = time.monotonic() + budget_s
         found = []
-        for name in sorted(n for n, p in self.pending.items() if p.next <= now):
+        due = sorted((p.looks, p.next, n) for n, p in self.pending.items() if p.next <= now)
+        for _, _, name in due:
             if time.monotonic() > deadline:
                 break
             waiting = self.pending[name]
             result = read(self.inbound / name, self.limits, now, now - waiting.first >= self.give_up_s)
             if isinstance(result, str):
-                age = now - waiting.first
-                waiting.reason = result
-                waiting.next = now + min(PENDING_LIMIT_S, max(self.poll, age / 4))
+                if result != waiting.reason and result != "not complete yet":
+                    self.notices.append(f"{reader.shown(name)}: {result}; looked at again")
+                waiting.reason, waiting.looks = result, waiting.looks + 1
+                waiting.next = now + min(PENDING_LIMIT_S, max(self.poll, (now - waiting.first) / 4))
                 continue
             self.take(name)
             found.append(result)
+        self._earliest = min((p.next for p in self.pending.values()), default=float("inf"))
         return found
 
     def _list(self, now):
@@ -218,5 +229,6 @@ class Inbox:
                     self.known.add(name)  # not a submission: never looked at again
                 continue
             self.pending[name] = Pending(now, now)
+            self._earliest = min(self._earliest, now)
         for name in set(self.pending) - names:  # removed before it was complete
             del self.pending[name]

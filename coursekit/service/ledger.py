@@ -89,7 +89,8 @@ class Ledger:
     """The service's submissions table and outbox (see the module's docstring)."""
 
     def __init__(self, path):
-        self.db = sqlite3.connect(str(path), isolation_level=None)  # autocommit; explicit transactions
+        # autocommit (explicit transactions); one thread at a time, not necessarily the one that opened it
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA busy_timeout=5000")

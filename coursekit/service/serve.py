@@ -3,10 +3,10 @@
 Each pass (``Service.step``): read the course gradebook's due dates and extensions (every few
 seconds, keeping the last ones while it cannot be read); take new complete submissions from the
 exchange's inbound folder into the ledger (queued, deferred over the attempt limit, or refused),
-keeping a copy of each; queue deferred ones whose attempt has freed up; collect finished jobs and
-decide each (its score, whether it counts, what the student sees); give up on jobs over the time
-limit; hand queued ones to the task queue, within the queue's byte limit; and do what the outbox
-says is left (record in the gradebook, release pages), retrying what fails with a growing wait.
+keeping a copy of each; queue deferred ones whose attempt has freed up; hand queued ones to the task
+queue, within the queue's byte limit; collect finished jobs and decide each (its score, whether it
+counts, what the student sees); give up on jobs over the time limit; and do what the outbox says is
+left (record in the gradebook, release pages), retrying what fails with a growing wait.
 
 Nothing that fails for a reason that may pass stops the service (a locked or unreachable gradebook,
 an exchange that cannot be written, a folder not readable yet): it is logged and tried again. What a
@@ -190,10 +190,12 @@ class Service:
             return  # nothing is decided before the gradebook has been read once
         for found in self.inbox.look(now, READ_BUDGET_S):
             self.admit(found, now)
+        while self.inbox.notices:
+            self.log(self.inbox.notices.pop(0))
         self.undefer(now)
+        self.dispatch(now)
         self.collect(now)
         self.enforce_time_limit(now)
-        self.dispatch(now)
         self.act(now)
         self.check_certificate(now)
 
