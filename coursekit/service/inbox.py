@@ -12,6 +12,8 @@ that grows with its age (``Pending``), and one pass reads at most a time budget'
 A folder whose name is not a submission's is ignored for good.
 """
 
+import collections
+import heapq
 import os
 import pwd
 import re
@@ -172,7 +174,8 @@ class Inbox:
         self.pending = {}  # name -> Pending
         self.notices = []  # what the service should log: a folder that cannot be read yet, once per reason
         self._listed = None  # (the folder's change time, when) of the last listing
-        self._earliest = float("-inf")  # no pending folder is due before
+        self._fresh = collections.deque()  # names never looked at, in the order they were listed
+        self._due = []  # heap of (when due, name) of the folders looked at before
 
     def take(self, name):
         """``name`` is taken (or refused) for good: never looked at again."""
@@ -186,25 +189,25 @@ class Inbox:
         looked at first, then those due longest.
         """
         self._list(now)
-        if now < self._earliest:
-            return []
         deadline = time.monotonic() + budget_s
         found = []
-        due = sorted((p.looks, p.next, n) for n, p in self.pending.items() if p.next <= now)
-        for _, _, name in due:
+        while self._fresh or (self._due and self._due[0][0] <= now):
             if time.monotonic() > deadline:
                 break
-            waiting = self.pending[name]
+            name = self._fresh.popleft() if self._fresh else heapq.heappop(self._due)[1]
+            waiting = self.pending.get(name)
+            if waiting is None or (waiting.looks and waiting.next > now):
+                continue  # gone, or queued twice
             result = read(self.inbound / name, self.limits, now, now - waiting.first >= self.give_up_s)
             if isinstance(result, str):
                 if result != waiting.reason and result != "not complete yet":
                     self.notices.append(f"{reader.shown(name)}: {result}; looked at again")
                 waiting.reason, waiting.looks = result, waiting.looks + 1
                 waiting.next = now + min(PENDING_LIMIT_S, max(self.poll, (now - waiting.first) / 4))
+                heapq.heappush(self._due, (waiting.next, name))
                 continue
             self.take(name)
             found.append(result)
-        self._earliest = min((p.next for p in self.pending.values()), default=float("inf"))
         return found
 
     def _list(self, now):
@@ -229,6 +232,6 @@ class Inbox:
                     self.known.add(name)  # not a submission: never looked at again
                 continue
             self.pending[name] = Pending(now, now)
-            self._earliest = min(self._earliest, now)
+            self._fresh.append(name)
         for name in set(self.pending) - names:  # removed before it was complete
             del self.pending[name]

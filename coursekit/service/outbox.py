@@ -127,6 +127,22 @@ class Outbox:
     def unstage(self, key, kind):
         shutil.rmtree(self.state / "outbox" / key / kind, ignore_errors=True)
 
+    def sweep_partial(self):
+        """Remove what a kill left half written (``_atomically``'s temporary folders and files)."""
+        for name in ("spool", "results", "outbox"):
+            for path in (self.state / name).glob(".partial-*"):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+    def kept_keys(self):
+        """The keys of every submission something is kept for."""
+        keys = {p.name for p in (self.state / "spool").iterdir() if not p.name.startswith(".")}
+        keys |= {p.name for p in (self.state / "outbox").iterdir() if not p.name.startswith(".")}
+        keys |= {p.name.removesuffix(".pickle") for p in (self.state / "results").glob("*.pickle")}
+        return keys
+
     def discard(self, key):
         """Forget everything kept for ``key`` (it is recorded and released)."""
         shutil.rmtree(self.state / "spool" / key, ignore_errors=True)

@@ -157,11 +157,22 @@ class Service:
             give_up_s=self.settings.unreadable_minutes * 60,
         )
         self.check_certificate(self.clock())
+        self.sweep()
         self.engine = self.make_engine(self)
         self.log(
             f"serving {self.inbound} in {time.perf_counter() - started:.1f} s; scheduler {self.engine.address}; "
             f"{len(self.ledger.in_state('queued'))} queued, {len(self.ledger.actions())} action(s) to finish"
         )
+
+    def sweep(self):
+        """Forget what the service kept for submissions that are done (a kill can come between the last
+        action and the clean-up)."""
+        self.outbox.sweep_partial()
+        pending = {action.key for action in self.ledger.actions()}
+        for key in self.outbox.kept_keys() - pending:
+            entry = self.ledger.get(key)
+            if entry is None or entry.state in ("graded", "superseded", "refused"):
+                self.outbox.discard(key)
 
     def close(self):
         if self.engine is not None:
@@ -243,15 +254,19 @@ class Service:
         renewal = self.settings.certificate_renewal_days
         if self.engine is None:
             done = engine.issue(tls, self.state / "tls-ca", renewal)
-            if done:
+            until = f"{engine.expiry(tls / 'cert.pem'):%Y-%m-%d}"
+            if done == "made":
                 self.log(
-                    f"TLS certificate: {done}, valid until {engine.expiry(tls / 'cert.pem'):%Y-%m-%d}; workers "
-                    f"on other machines need a copy of {tls} made since"
-                    + (
-                        " (a new certificate authority: older copies are refused)"
-                        if "authority" in done
-                        else ""
-                    )
+                    f"TLS certificate made, valid until {until} (renewed at a start within {renewal} days of it)"
+                )
+            elif done == "renewed":
+                self.log(
+                    f"TLS certificate renewed, valid until {until}: copy {tls} to workers on other machines"
+                )
+            elif done == "replaced":
+                self.log(
+                    f"TLS certificate and authority made anew, valid until {until}: workers on other machines "
+                    f"need a new copy of {tls} (older copies are refused)"
                 )
             return
         left = engine.expiry(tls / "cert.pem").timestamp() - now
@@ -452,7 +467,6 @@ class Service:
             self.outbox.stage(entry.key, "full", pages_for("full", result, maxima, full_note))
             actions["release:full"] = deadline.instant
         self.ledger.decide(entry.key, total, maximum, counts, late, mode, actions, now)
-        faults.point("decided")
         problems = "; ".join(p.message for p in outcome.explained + outcome.refused)
         self.log(
             f"graded {entry.student}/{entry.assignment} submitted {timestamp_text(entry.submitted)}"
@@ -461,6 +475,7 @@ class Service:
             + (f"; problems: {problems}" if problems else "")
             + f" [{entry.key}]"
         )
+        faults.point("decided")
 
     def fail(self, entry, reason, now):
         """Grading gave up on ``entry``: it scores nothing, counts for nothing, and its page says why."""

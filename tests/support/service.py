@@ -59,11 +59,18 @@ class Clock:
         self.now += seconds
 
 
+#: What the service tests add to the course's nbgrader_config.py: late submissions lose their whole score
+#: (nbgrader's "zero" penalty), so that a lost late penalty shows.
+CONFIG_LINES = ('c.LateSubmissionPlugin.penalty_method = "zero"',)
+
+
 def make_template(folder):
     """A course with the one assignment, its gradebook made (generate_assignment), config for the tests."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "nbgrader_config.py", folder / "nbgrader_config.py")
+    with open(folder / "nbgrader_config.py", "a") as config:
+        config.writelines(f"\n{line}\n" for line in CONFIG_LINES)
     shutil.copytree(REPO / "notebooks" / ASSIGNMENT, folder / "notebooks" / ASSIGNMENT)
     with course.nbgrader_environment():
         from coursekit.gradebook import ensure_assignments

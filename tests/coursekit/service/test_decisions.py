@@ -28,8 +28,6 @@ def lines(running, word, key):
 def test_late_penalties_and_extensions_as_the_course_gradebook_gives_them(sc, serve, clock):
     """Items 1 and 2, with the real grader: a late submission keeps nbgrader's penalty ('zero': the
     whole score), an extended student's on time."""
-    with open(sc.root / "nbgrader_config.py", "a") as config:
-        config.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
     sc.set_deadline(due=clock.now - HOUR, extensions={"bob": timedelta(days=1)})
     running = serve(engine=GraderEngine(sc.root))
     late, extended = sc.submit("ada", SOURCE_PATH.read_bytes()), sc.submit("bob", SOURCE_PATH.read_bytes())
