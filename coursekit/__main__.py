@@ -17,10 +17,6 @@ import ast
 import sys
 
 from coursekit import COURSE_ROOT
-from coursekit.autograde import CanaryFailed, autograde
-from coursekit.course import assignments, gradebook_url
-from coursekit.release import release, validate
-from coursekit.report import write_report
 
 
 def main(argv=None):
@@ -56,10 +52,16 @@ def main(argv=None):
     command.add_argument("--name", help="this worker's name in the scheduler's logs")
     args = parser.parse_args(argv)
 
+    # Each command imports what it needs: the grading service and its workers start (and restart) sooner.
     if args.command == "release":
+        from coursekit.course import assignments
+        from coursekit.release import release
+
         released = release(args.root, args.assignment or assignments(args.root))
         print(f"released: {', '.join(released)}")
     elif args.command == "autograde":
+        from coursekit.autograde import CanaryFailed, autograde
+
         try:
             autograde(args.root, args.assignment, jobs=args.jobs, students=args.student)
         except CanaryFailed as error:
@@ -83,8 +85,13 @@ def main(argv=None):
             print(error, file=sys.stderr)
             return 2
     elif args.command == "report":
+        from coursekit.course import gradebook_url
+        from coursekit.report import write_report
+
         print(f"wrote {write_report(args.root, gradebook_url(args.root), args.assignment, to=args.to)}")
     else:
+        from coursekit.release import validate
+
         results = validate(args.notebook, invert=args.invert)
         for kind, cells in results.items():
             for cell in cells:

@@ -31,6 +31,7 @@ and a link in it (e.g. to the source notebook) is never followed.
     outcome = grader.grade("initialization", "ada")
 """
 
+import fcntl
 import functools
 import hashlib
 import json
@@ -43,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.util import Finalize
 from pathlib import Path
@@ -294,6 +295,22 @@ class CanaryCache:
         """Whether the canary of ``key`` passed before."""
         return self._trusted(self.folder) and self._trusted(self.folder / f"{key}.json")
 
+    @contextmanager
+    def running(self, key):
+        """Hold ``key``'s lock while its canary runs: processes of the same environment (a service's
+        workers, make autograde's pool) wait for one verdict instead of each running the canary."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            descriptor = os.open(self.folder / f"{key}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            yield  # no cache here: every process runs its own canary
+            return
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)
+
     def remember(self, key, assignment, seconds):
         """Keep a passed canary; a folder that cannot be written only costs the next process a canary."""
         try:
@@ -347,16 +364,18 @@ class Grader:
             return
         ensure_assignments(self.api, [assignment])
         key = canary_key(self.root, assignment, kernel_identity(_kernel_name(assignment, self.root)))
-        if self.cache.passed(key):
-            self.canaries_cached += 1
-        else:
-            try:
-                seconds = canary(self.root, assignment, self.db_url)
-            except CanaryFailed as error:
-                self._failed[assignment] = str(error)
-                raise
-            self.canary_seconds += seconds
-            self.cache.remember(key, assignment, seconds)
+        # One grading process runs a canary, the others of the same environment wait for its verdict.
+        with self.cache.running(key):
+            if self.cache.passed(key):
+                self.canaries_cached += 1
+            else:
+                try:
+                    seconds = canary(self.root, assignment, self.db_url)
+                except CanaryFailed as error:
+                    self._failed[assignment] = str(error)
+                    raise
+                self.canary_seconds += seconds
+                self.cache.remember(key, assignment, seconds)
         self._passed.add(assignment)
 
     def grade(self, assignment, student, deadline=NO_DEADLINE):

@@ -237,7 +237,7 @@ class DaskEngine:
         security = credentials(tls_folder)
         host, _, port = address.removeprefix("tls://").rpartition(":")
         self.cluster = LocalCluster(
-            n_workers=n_workers,
+            n_workers=0,  # the scheduler at once; the workers join in the background (below)
             threads_per_worker=1,  # one submission at a time per process, as nbgrader grades
             processes=True,
             protocol="tls",
@@ -251,8 +251,10 @@ class DaskEngine:
         )
         self.client = Client(self.cluster, security=security)
         self.address = self.cluster.scheduler_address
+        # Not waited for: jobs queue at the scheduler meanwhile, as for workers that join from elsewhere.
+        self.cluster.scale(n_workers)
         self.futures = {}  # submission key -> future
-        self._submitted = 0
+        self._submitted = self._ready_seen = 0
         if warm_up is not None:
             # In the background: the plugin's set-up on the workers returns at once, the warm-up runs there.
             self.client.register_plugin(warm_up)
@@ -309,6 +311,14 @@ class DaskEngine:
 
     def workers(self):
         return len(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def ready(self):
+        """What workers said since the last call when they got ready ([jobs.warm_up's reports])."""
+        from coursekit.service.jobs import READY_TOPIC
+
+        events = self.client.get_events(READY_TOPIC)
+        new, self._ready_seen = events[self._ready_seen :], len(events)
+        return [message for _, message in new]
 
     def close(self):
         self.client.close()

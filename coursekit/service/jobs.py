@@ -95,30 +95,51 @@ def _address():
         return ""
 
 
+#: The topic of the scheduler's event log under which each worker says it is ready (or not).
+READY_TOPIC = "coursekit-ready"
+
+
 def warm_up(assignments):
     """Get this worker ready for ``assignments`` now, before any job needs it: its Grader, and each canary.
 
-    A failed canary is not raised here: every job of that assignment raises it (Grader.check).
+    Returns what the service logs: {"worker", "address", "local", "seconds", "cached", "failed"}. A
+    failed canary is not raised here: the service excludes the worker (and every job of that
+    assignment raises it anyway: Grader.check).
     """
+    failed = ""
     for assignment in assignments:
         with _grading:
             try:
                 grader().check(assignment)
-            except CanaryFailed:
-                pass
+            except CanaryFailed as error:
+                failed = failed or str(error)
+    with _grading:
+        done = grader()
+        return {
+            "worker": name(),
+            "address": _address(),
+            "local": os.environ.get(LOCAL_VARIABLE) == "1",
+            "seconds": done.canary_seconds,
+            "cached": done.canaries_cached,
+            "failed": failed,
+        }
 
 
 def warm_up_plugin(assignments):
-    """A dask WorkerPlugin that warms up every worker, those that join later included, in the background:
-    the worker answers the scheduler meanwhile, and a job that comes first waits only for its own assignment."""
+    """A dask WorkerPlugin that warms up every worker, those that join later included, in the background
+    (the worker answers the scheduler meanwhile; a job that comes first waits only for its own
+    assignment), then says so in the scheduler's event log (``READY_TOPIC``)."""
     from distributed.diagnostics.plugin import WorkerPlugin
 
     class WarmUp(WorkerPlugin):
         name = "coursekit-warm-up"
 
         def setup(self, worker):
-            threading.Thread(
-                target=warm_up, args=(assignments,), name="coursekit-warm-up", daemon=True
-            ).start()
+            def run():
+                report = warm_up(assignments)
+                report["address"] = worker.address
+                worker.loop.add_callback(worker.log_event, READY_TOPIC, report)
+
+            threading.Thread(target=run, name="coursekit-warm-up", daemon=True).start()
 
     return WarmUp()

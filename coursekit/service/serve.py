@@ -124,6 +124,7 @@ class Service:
         self.outbox = Outbox(self.root, self.state, self.db_url)
         self.ledger = self.inbox = self.engine = self._lock = None
         self.in_flight = {}  # key -> Flight
+        self.excluded = set()  # addresses of workers taken out
         self.deadlines, self.maxima = None, {}
         self._next_read = 0.0
         self._read_failures = 0
@@ -204,6 +205,7 @@ class Service:
         while self.inbox.notices:
             self.log(self.inbox.notices.pop(0))
         self.undefer(now)
+        self.welcome()
         self.dispatch(now)
         self.collect(now)
         self.enforce_time_limit(now)
@@ -402,11 +404,35 @@ class Service:
             faults.point("received")
             self.decide(entry, result, flight.deadline if flight else None, now)
 
+    def welcome(self):
+        """Log each worker that got ready; exclude one whose canary failed (see ``exclude``)."""
+        for report in self.engine.ready():
+            if report["failed"]:
+                self.exclude(
+                    jobs.WorkerCanaryFailed(
+                        report["worker"], report["address"], report["local"], report["failed"]
+                    )
+                )
+                continue
+            canaries = (
+                f"canaries run in {report['seconds']:.1f} s"
+                if report["seconds"]
+                else "canaries passed before"
+            ) + (
+                f", {report['cached']} passed before in this environment"
+                if report["seconds"] and report["cached"]
+                else ""
+            )
+            self.log(f"worker {report['worker']} ({report['address']}) ready: {canaries}")
+
     def exclude(self, failure):
         """A worker failed the canary: on this machine the environment is broken (stop); elsewhere, that
         worker is taken out and the others go on."""
         if failure.local:
             raise CanaryFailed(failure.message)
+        if failure.address in self.excluded:
+            return
+        self.excluded.add(failure.address)
         self.log(
             f"excluded worker {failure.worker} ({failure.address}): its grading environment failed: {failure.message}"
         )

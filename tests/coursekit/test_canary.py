@@ -11,8 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import nbformat
@@ -23,18 +21,9 @@ from coursekit.kernel.sandbox import kernel_paths
 from coursekit.release import release
 from coursekit.workers import canary
 from tests.support import REPO
-from tests.support.course import make_course, source_notebook, submit
+from tests.support.course import make_course, python_without_helpers, source_notebook, submit
 
 ASSIGNMENT = "initialization"
-
-
-def python_without_helpers(folder):
-    """A virtual environment that sees this one's packages (numpy, ipykernel, ...) but not helpers."""
-    venv.EnvBuilder(with_pip=False, symlinks=True).create(folder)
-    (site,) = Path(folder).glob("lib/python*/site-packages")
-    # A plain path entry: the editable install's finder (a .pth of the course's environment) stays out.
-    (site / "course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return Path(folder) / "bin" / "python"
 
 
 @pytest.fixture(scope="module")

@@ -223,6 +223,9 @@ class FakeEngine:
     def workers(self):
         return 1
 
+    def ready(self):
+        return []
+
     def close(self):
         pass
 
