@@ -24,6 +24,7 @@ while ``nbgrader submit`` is still setting permissions, a file removed while bei
 """
 
 import errno
+import json
 import os
 import stat
 import time
@@ -106,13 +107,14 @@ def limits_of(config):
 class Refusal:
     """An entry of a submission that was not read, and why (in words for the student)."""
 
-    path: str  # relative to the submission folder, as shown to people (see ``shown``)
+    path: str  # relative to the submission folder ('' for the folder as a whole), as the file system has it
     reason: str
     transient: bool = False  # it may be readable later: read the folder again
 
     @property
     def message(self):
-        return f"{self.path} {self.reason}" if self.path else self.reason
+        """The refusal as one printable line, e.g. "Initialization.ipynb is a symbolic link: ..."."""
+        return f"{shown(self.path)} {self.reason}" if self.path else self.reason
 
 
 @dataclass
@@ -169,6 +171,27 @@ def read(folder, limits=DEFAULT_LIMITS):
     return snapshot
 
 
+#: What ``coursekit.plugins.SafeCollect`` writes into a collected submission: what it did not copy, and why
+#: (JSON [[path, reason]]), for ``make autograde`` to explain.
+REFUSED_FILE = "coursekit-refused.json"
+
+
+def refusals_file(refused):
+    """The bytes of REFUSED_FILE for ``refused`` (Refusals)."""
+    return json.dumps([[r.path, r.reason] for r in refused]).encode("utf-8", "surrogateescape")
+
+
+def refusals_in(data):
+    """The Refusals that REFUSED_FILE's ``data`` lists; nothing if it is not one."""
+    try:
+        return [
+            Refusal(str(path), str(reason))
+            for path, reason in json.loads(data.decode("utf-8", "surrogateescape"))
+        ]
+    except (ValueError, TypeError):
+        return []
+
+
 def write(files, folder):
     """Write ``files`` ({relative path: bytes}, e.g. a Snapshot's) into ``folder``, made if needed."""
     folder = Path(folder)
@@ -209,7 +232,7 @@ class _Reader:
         try:
             names = sorted(os.listdir(descriptor))
         except OSError as error:
-            self.refuse(shown(prefix.rstrip("/")), f"could not be listed ({error.strerror})", True)
+            self.refuse(prefix.rstrip("/"), f"could not be listed ({error.strerror})", True)
             return
         for name in names:
             if self.stopped:
@@ -236,20 +259,20 @@ class _Reader:
         try:
             info = os.stat(name, dir_fd=descriptor, follow_symlinks=False)
         except OSError as error:
-            self.refuse(shown(relative), f"could not be read ({error.strerror})", True)
+            self.refuse(relative, f"could not be read ({error.strerror})", True)
             return
         if stat.S_ISLNK(info.st_mode):
-            self.refuse(shown(relative), "is a symbolic link: it was not followed (hand in the file itself)")
+            self.refuse(relative, "is a symbolic link: it was not followed (hand in the file itself)")
         elif stat.S_ISDIR(info.st_mode):
             self.folder(descriptor, name, relative, depth)
         elif stat.S_ISREG(info.st_mode):
             self.file(descriptor, name, relative)
         else:
-            self.refuse(shown(relative), f"is {_kind(info.st_mode)}, not a file: not read")
+            self.refuse(relative, f"is {_kind(info.st_mode)}, not a file: not read")
 
     def folder(self, descriptor, name, relative, depth):
         if depth + 1 > self.limits.depth:
-            self.refuse(shown(relative), f"is nested more than {self.limits.depth} folders deep: not read")
+            self.refuse(relative, f"is nested more than {self.limits.depth} folders deep: not read")
             return
         try:
             child = os.open(name, _OPEN_FOLDER, dir_fd=descriptor)
@@ -271,7 +294,7 @@ class _Reader:
         try:
             info = os.fstat(handle)  # what was opened, whatever the name pointed at before
             if not stat.S_ISREG(info.st_mode):
-                self.refuse(shown(relative), f"is {_kind(info.st_mode)}, not a file: not read")
+                self.refuse(relative, f"is {_kind(info.st_mode)}, not a file: not read")
                 return
             cap = min(self.limits.file_bytes, self.limits.submission_bytes - self.bytes)
             if info.st_size > cap:
@@ -291,22 +314,22 @@ class _Reader:
             self.snapshot.files[relative] = b"".join(chunks)
             self.snapshot.changed = max(self.snapshot.changed, info.st_ctime)
         except OSError as error:
-            self.refuse(shown(relative), f"could not be read ({error.strerror})", True)
+            self.refuse(relative, f"could not be read ({error.strerror})", True)
         finally:
             os.close(handle)
 
     def opening_failed(self, relative, error):
         if getattr(error, "errno", None) == errno.ELOOP:  # it became a link since it was looked at
-            self.refuse(shown(relative), "is a symbolic link: it was not followed (hand in the file itself)")
+            self.refuse(relative, "is a symbolic link: it was not followed (hand in the file itself)")
         else:
-            self.refuse(shown(relative), f"could not be read ({error.strerror})", _is_transient(error))
+            self.refuse(relative, f"could not be read ({error.strerror})", _is_transient(error))
 
     def too_large(self, relative, size):
         if size > self.limits.file_bytes:
             limit = f"the limit of {self.limits.file_bytes / MB:g} MiB per file"
         else:
             limit = f"what is left of the limit of {self.limits.submission_bytes / MB:g} MiB per submission"
-        self.refuse(shown(relative), f"is {size / MB:.1f} MiB, more than {limit}: not read")
+        self.refuse(relative, f"is {size / MB:.1f} MiB, more than {limit}: not read")
 
 
 def _kind(mode):

@@ -385,7 +385,9 @@ class Grader:
             snapshot = submission.read(submitted_folder(student, assignment, self.root), self.limits)
         except submission.FolderUnreadable as error:
             snapshot = submission.Snapshot(refused=[submission.Refusal("", error.reason)])
-        return self._grade(assignment, student, snapshot.files, snapshot.refused, deadline, {})
+        refused = list(snapshot.refused)  # and what SafeCollect did not copy from the exchange
+        refused += submission.refusals_in(snapshot.files.pop(submission.REFUSED_FILE, b"[]"))
+        return self._grade(assignment, student, snapshot.files, refused, deadline, {})
 
     def grade_files(self, assignment, student, files, refused=(), deadline=NO_DEADLINE):
         """Grade one submission handed over as its files; return (Outcome, feedback, graded).
@@ -439,7 +441,7 @@ class Grader:
                 student,
                 problems=check_submission(self.root, assignment, student, submitted, refused),
                 refused=[
-                    Problem(student, assignment, r.path, r.message)
+                    Problem(student, assignment, submission.shown(r.path), r.message)
                     for r in refused
                     if r.path not in expected and r.path
                 ],

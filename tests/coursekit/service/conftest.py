@@ -9,17 +9,11 @@ from coursekit import course
 from coursekit.service import faults
 from coursekit.service.policy import service_config
 from coursekit.service.serve import Service
-from tests.support.service import Clock, FakeEngine, ServiceCourse, make_template, utc
+from tests.support.service import Clock, FakeEngine, ServiceCourse, utc
 
 #: The service's time when a test starts: long before the machine's clock, so that a submission's time
 #: is the service's clock (a folder's change time, the machine's, is later) and tests choose it.
 START = utc("2026-11-20 12:00")
-
-
-@pytest.fixture(scope="session")
-def template(tmp_path_factory):
-    """One course with the assignment in its gradebook, copied by every test (generate_assignment once)."""
-    return make_template(tmp_path_factory.mktemp("service-template") / "course")
 
 
 @pytest.fixture
