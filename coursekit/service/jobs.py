@@ -102,7 +102,7 @@ READY_TOPIC = "coursekit-ready"
 def warm_up(assignments):
     """Get this worker ready for ``assignments`` now, before any job needs it: its Grader, and each canary.
 
-    Returns what the service logs: {"worker", "address", "local", "seconds", "cached", "failed"}. A
+    Returns what the service logs: {"name", "address", "local", "seconds", "cached", "failed"}. A
     failed canary is not raised here: the service excludes the worker (and every job of that
     assignment raises it anyway: Grader.check).
     """
@@ -116,7 +116,7 @@ def warm_up(assignments):
     with _grading:
         done = grader()
         return {
-            "worker": name(),
+            "name": name(),
             "address": _address(),
             "local": os.environ.get(LOCAL_VARIABLE) == "1",
             "seconds": done.canary_seconds,

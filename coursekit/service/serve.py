@@ -410,7 +410,7 @@ class Service:
             if report["failed"]:
                 self.exclude(
                     jobs.WorkerCanaryFailed(
-                        report["worker"], report["address"], report["local"], report["failed"]
+                        report["name"], report["address"], report["local"], report["failed"]
                     )
                 )
                 continue
@@ -423,7 +423,7 @@ class Service:
                 if report["seconds"] and report["cached"]
                 else ""
             )
-            self.log(f"worker {report['worker']} ({report['address']}) ready: {canaries}")
+            self.log(f"worker {report['name']} ({report['address']}) ready: {canaries}")
 
     def exclude(self, failure):
         """A worker failed the canary: on this machine the environment is broken (stop); elsewhere, that

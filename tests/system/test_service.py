@@ -561,11 +561,11 @@ def test_workers_elsewhere_share_the_queue_and_a_broken_one_is_excluded(canary_c
     """Issue 23 item 9: one remote worker whose environment fails the canary made the whole service exit."""
     port = free_port()
     ex = make_service_course(
-        "dnn-service-remote-",
-        canary_cache,
-        ["c.GradingService.workers = 0", f'c.GradingService.scheduler_address = "tls://127.0.0.1:{port}"'],
+        "dnn-service-remote-", canary_cache
+    )  # the first course's configuration: its canary
+    running = Running(
+        ex, "serve", "--policy", "workers=0", "--policy", f"scheduler_address=tls://127.0.0.1:{port}"
     )
-    running = Running(ex, "serve")
     workers = []
     try:
         running.wait_for("serving ")
