@@ -103,7 +103,9 @@ def test_the_canary_key_changes_with_everything_its_result_depends_on(course, tm
         "a helpers source": lambda: (tmp_path / "env" / "helpers" / "__init__.py").write_text("# changed\n"),
         "a coursekit source": lambda: (tmp_path / "env" / "coursekit" / "new.py").write_text("x = 1\n"),
         "a dataset": lambda: (tmp_path / "env" / "datasets" / "data.csv").write_text("1,3\n"),
-        "the course configuration": lambda: (course / "nbgrader_config.py").write_text(config + "\n# changed\n"),
+        "the course configuration": lambda: (course / "nbgrader_config.py").write_text(
+            config + "\n# changed\n"
+        ),
         "the source notebook": lambda: (course / "notebooks" / ASSIGNMENT / "extra.txt").write_text("x"),
     }
     seen = {key}
