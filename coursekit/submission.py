@@ -274,10 +274,8 @@ class _Reader:
         if depth + 1 > self.limits.depth:
             self.refuse(relative, f"is nested more than {self.limits.depth} folders deep: not read")
             return
-        try:
-            child = os.open(name, _OPEN_FOLDER, dir_fd=descriptor)
-        except OSError as error:
-            self.opening_failed(relative, error)
+        child = self.opened(descriptor, name, relative, _OPEN_FOLDER)
+        if child is None:
             return
         try:
             self.snapshot.changed = max(self.snapshot.changed, os.fstat(child).st_ctime)
@@ -286,10 +284,8 @@ class _Reader:
             os.close(child)
 
     def file(self, descriptor, name, relative):
-        try:
-            handle = os.open(name, _OPEN_FILE, dir_fd=descriptor)
-        except OSError as error:
-            self.opening_failed(relative, error)
+        handle = self.opened(descriptor, name, relative, _OPEN_FILE)
+        if handle is None:
             return
         try:
             info = os.fstat(handle)  # what was opened, whatever the name pointed at before
@@ -318,11 +314,16 @@ class _Reader:
         finally:
             os.close(handle)
 
-    def opening_failed(self, relative, error):
-        if getattr(error, "errno", None) == errno.ELOOP:  # it became a link since it was looked at
-            self.refuse(relative, "is a symbolic link: it was not followed (hand in the file itself)")
-        else:
-            self.refuse(relative, f"could not be read ({error.strerror})", _is_transient(error))
+    def opened(self, descriptor, name, relative, flags):
+        """A descriptor of ``name`` in the folder ``descriptor``, never through a link; None if refused."""
+        try:
+            return os.open(name, flags, dir_fd=descriptor)
+        except OSError as error:
+            if error.errno == errno.ELOOP:  # it became a link since it was looked at
+                self.refuse(relative, "is a symbolic link: it was not followed (hand in the file itself)")
+            else:
+                self.refuse(relative, f"could not be read ({error.strerror})", _is_transient(error))
+            return None
 
     def too_large(self, relative, size):
         if size > self.limits.file_bytes:

@@ -299,18 +299,10 @@ class Service:
                     self.ledger.set(older.key, state="superseded", detail=f"replaced by {key}")
                     self.ledger.done(older.key, "release:deferred")
                     superseded.append(older.key)
-            allowed, not_before = policy.admission(
-                self.ledger.attempts(found.student, found.assignment),
-                now,
-                self.settings.max_attempts,
-                self.settings.attempt_window_hours * 3600,
-                deadline.passed(now),
-            )
+            allowed, not_before = self.admissible(found.student, found.assignment, deadline, now)
             if allowed:
                 self.ledger.add(found, "queued", now, attempt=1, attempt_at=now, refused=refused)
             else:
-                if deadline.instant is not None:
-                    not_before = min(not_before, deadline.instant)
                 self.outbox.stage(key, "deferred", self.deferred_pages(found.assignment, not_before))
                 self.ledger.add(found, "deferred", now, not_before=not_before, refused=refused)
                 self.ledger.plan(key, "release:deferred")
@@ -323,6 +315,20 @@ class Service:
                 f"{self.settings.max_attempts} graded attempt(s) in {self.settings.attempt_window_hours:g} h "
                 f"used; graded at {_utc(not_before)} [{key}]"
             )
+
+    def admissible(self, student, assignment, deadline, now):
+        """(True, None) if a submission of ``student`` may be graded now, else (False, when it will be:
+        an attempt frees up, or the due date passes)."""
+        allowed, not_before = policy.admission(
+            self.ledger.attempts(student, assignment),
+            now,
+            self.settings.max_attempts,
+            self.settings.attempt_window_hours * 3600,
+            deadline.passed(now),
+        )
+        if not allowed and deadline.instant is not None:
+            not_before = min(not_before, deadline.instant)
+        return allowed, not_before
 
     def refuse(self, found, reason, now):
         with self.ledger.transaction():
@@ -343,13 +349,7 @@ class Service:
             if entry.not_before > now and not deadline.passed(now):
                 continue
             with self.ledger.transaction():
-                allowed, not_before = policy.admission(
-                    self.ledger.attempts(entry.student, entry.assignment),
-                    now,
-                    self.settings.max_attempts,
-                    self.settings.attempt_window_hours * 3600,
-                    deadline.passed(now),
-                )
+                allowed, not_before = self.admissible(entry.student, entry.assignment, deadline, now)
                 if allowed:
                     self.ledger.set(entry.key, state="queued", attempt=1, attempt_at=now)
                 else:
