@@ -39,6 +39,7 @@ import logging
 import os
 import platform
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -347,7 +348,7 @@ class Grader:
             course_db_url.removeprefix("sqlite:///") if course_db_url.startswith("sqlite:///") else None
         )
         if course_db and Path(course_db).exists():
-            shutil.copy(course_db, self.scratch / "gradebook.db")
+            _copy_sqlite(course_db, self.scratch / "gradebook.db")
         self.db_url = f"sqlite:///{self.scratch / 'gradebook.db'}"
         self.api = nbgrader_api(self.root, db_url=self.db_url, release_directory=self.scratch / "release")
         self.limits = submission.limits_of(load_config(self.root))
@@ -483,6 +484,18 @@ class Grader:
                 )
                 for nb in submission.notebooks
             }
+
+
+def _copy_sqlite(source, target):
+    """A consistent copy of the SQLite database ``source`` (SQLite's backup, safe while another process
+    writes it), at ``target``."""
+    with (
+        sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30) as db,
+        sqlite3.connect(target) as copy,
+    ):
+        db.backup(copy)
+    copy.close()
+    db.close()
 
 
 def _kernel_name(assignment, root):

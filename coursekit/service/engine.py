@@ -27,7 +27,8 @@ import ssl
 import stat
 from pathlib import Path
 
-from coursekit.service.jobs import LOCAL_VARIABLE, ROOT_VARIABLE
+from coursekit import course
+from coursekit.service.jobs import GRADEBOOK_VARIABLE, LOCAL_VARIABLE, READY_TOPIC, ROOT_VARIABLE
 
 CREDENTIALS = ("ca.pem", "cert.pem", "key.pem")
 #: Job attempts the scheduler allows before it gives up on a job whose worker keeps dying.
@@ -217,12 +218,12 @@ def check_worker_credentials(scheduler, folder, now=None):
 
 
 # --- the engine ----------------------------------------------------------------------------------------------
-def worker_environment(root, local=False):
-    """Environment of a worker process: its course, one BLAS thread (set before numpy loads), and whether
-    it is one of the service's own."""
+def worker_environment(root, gradebook=None):
+    """Environment of a worker process: its course, one BLAS thread (set before numpy loads), and for the
+    service's own workers (on its machine), that they are and the course gradebook's URL."""
     env = {ROOT_VARIABLE: str(root), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    if local:
-        env[LOCAL_VARIABLE] = "1"
+    if gradebook is not None:
+        env.update({LOCAL_VARIABLE: "1", GRADEBOOK_VARIABLE: gradebook})
     return env
 
 
@@ -246,7 +247,7 @@ class DaskEngine:
             dashboard_address=None,
             security=security,
             worker_class="distributed.Nanny",  # restarts a worker process that dies
-            env=worker_environment(root, local=True),
+            env=worker_environment(root, course.gradebook_url(root)),
             silence_logs=40,  # errors only: the service prints one line per job
         )
         self.client = Client(self.cluster, security=security)
@@ -314,8 +315,6 @@ class DaskEngine:
 
     def ready(self):
         """What workers said since the last call when they got ready ([jobs.warm_up's reports])."""
-        from coursekit.service.jobs import READY_TOPIC
-
         events = self.client.get_events(READY_TOPIC)
         new, self._ready_seen = events[self._ready_seen :], len(events)
         return [message for _, message in new]

@@ -23,6 +23,9 @@ from coursekit.workers import CanaryFailed, Outcome, process_grader
 ROOT_VARIABLE = "COURSEKIT_COURSE_ROOT"
 #: Environment variable set (to "1") in the service's own worker processes, on its machine.
 LOCAL_VARIABLE = "COURSEKIT_LOCAL_WORKER"
+#: Environment variable naming the course gradebook's URL for the service's own workers: a SQLite one is
+#: copied into their scratch gradebook, which then holds the assignments (no generate_assignment).
+GRADEBOOK_VARIABLE = "COURSEKIT_COURSE_GRADEBOOK"
 #: One grading at a time per process: a job, or the warm-up of an assignment.
 _grading = threading.Lock()
 
@@ -62,8 +65,10 @@ class WorkerCanaryFailed(CanaryFailed):
 
 
 def grader():
-    """This process's Grader (its scratch gradebook is new, not the course's)."""
-    return process_grader(os.environ.get(ROOT_VARIABLE, str(COURSE_ROOT)), "")
+    """This process's Grader (its scratch gradebook is a copy of the course's on the service's machine, new elsewhere)."""
+    return process_grader(
+        os.environ.get(ROOT_VARIABLE, str(COURSE_ROOT)), os.environ.get(GRADEBOOK_VARIABLE, "")
+    )
 
 
 def name():
