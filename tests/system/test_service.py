@@ -3,22 +3,24 @@
 Students submit with ``nbgrader submit`` (or make a folder by hand) and fetch feedback with ``nbgrader
 fetch_feedback``, each as their own user; the service runs as the instructor. What only real processes
 prove is here; the policies and fault handling are proved on the service's parts in
-tests/coursekit/service/ (a clock instead of waiting for due dates, an in-process queue). Two courses,
-each with its own exchange and the Initialization assignment only:
+tests/coursekit/service/ (a clock instead of waiting for due dates, an in-process queue). One course,
+with its own exchange and the Initialization assignment only:
 
 - ``service``: two local workers, a due date an hour ago (late submissions lose their score: nbgrader's
   "zero" penalty) and an extension for alice: feedback within seconds; hostile folders made by a
   student by hand; submitting or reading in another's name; a second service refused; an infinite
   loop; a burst during which a worker is killed, the gradebook locked and the service killed and
   restarted (within 10 s), ending with ``make autograde``'s grades, late penalties included;
-- ``remote``: no local workers; a ``python -m coursekit worker`` whose environment fails the canary is
-  excluded, two others share the queue; a worker with an expired certificate says so.
+- then the same course served with no local workers: a ``python -m coursekit worker`` whose environment
+  fails the canary is excluded, two others share the queue; a worker with an expired certificate says so.
 
 Canary results are cached for the session (``XDG_CACHE_HOME`` of the instructor): the first start
 pays for them, restarts and remote workers do not.
 """
 
+import contextlib
 import copy
+import io
 import os
 import re
 import shutil
@@ -35,6 +37,8 @@ import nbformat
 import psutil
 import pytest
 
+from coursekit import autograde
+from coursekit.course import nbgrader_environment
 from tests.support import REPO, free_port, wait_until
 from tests.support.course import (
     edit,
@@ -290,6 +294,21 @@ def with_cell_code(nb, function, code):
     return nb
 
 
+@contextlib.contextmanager
+def course_environment(ex):
+    """nbgrader's environment, with the course's exchange (nbgrader_config.py reads it)."""
+    saved = os.environ.get("NBGRADER_EXCHANGE_ROOT")
+    os.environ["NBGRADER_EXCHANGE_ROOT"] = str(ex["root"])
+    try:
+        with nbgrader_environment():
+            yield
+    finally:
+        if saved is None:
+            del os.environ["NBGRADER_EXCHANGE_ROOT"]
+        else:
+            os.environ["NBGRADER_EXCHANGE_ROOT"] = saved
+
+
 class Served:
     """The course of a module and its service, which a test may kill and start again."""
 
@@ -515,10 +534,11 @@ def test_a_burst_with_a_killed_worker_a_killed_service_and_a_locked_gradebook(se
         target = course / "submitted" / burst_id / ASSIGNMENT
         shutil.copytree(inbound / key, target)
         (target / "timestamp.txt").write_text(timestamp_text(rows[key]["submitted"]))
-    subprocess.run(
-        [sys.executable, "-m", "coursekit", "--root", str(course), "autograde", ASSIGNMENT, "-j", "2"],
-        check=True, capture_output=True, env={**os.environ, "NBGRADER_EXCHANGE_ROOT": str(ex["root"])},
-    )  # fmt: skip
+    # make autograde's grading and recording (coursekit.autograde.grade_and_record), without its reports
+    with course_environment(ex):
+        autograde.grade_and_record(
+            course, [ASSIGNMENT], [(ASSIGNMENT, i) for i in ids.values()], 2, io.StringIO()
+        )
     expected = {key: gradebook(course, burst_id) for key, burst_id in ids.items()}
     assert {key: rows[key]["score"] for key in keys} == {k: s - (p or 0) for k, (s, p) in expected.items()}
     assert len({s for s, _ in expected.values()}) > 1, "the burst should hold different scores"
@@ -557,15 +577,22 @@ def test_sigterm_stops_the_service_and_nothing_is_left_queued(service):
 
 
 # --- workers on other machines -------------------------------------------------------------------------
-def test_workers_elsewhere_share_the_queue_and_a_broken_one_is_excluded(canary_cache, tmp_path):
-    """Issue 23 item 9: one remote worker whose environment fails the canary made the whole service exit."""
-    port = free_port()
-    ex = make_service_course(
-        "dnn-service-remote-", canary_cache
-    )  # the first course's configuration: its canary
+def test_workers_elsewhere_share_the_queue_and_a_broken_one_is_excluded(service):
+    """Issue 23 item 9: one remote worker whose environment fails the canary made the whole service exit.
+
+    The same course, served again without local workers (as when only other machines grade)."""
+    ex, port = service.ex, free_port()
+    service.running.stop()  # if the test before did not
     running = Running(
-        ex, "serve", "--policy", "workers=0", "--policy", f"scheduler_address=tls://127.0.0.1:{port}"
+        ex,
+        "serve",
+        "--policy",
+        "workers=0",
+        "--policy",
+        f"scheduler_address=tls://127.0.0.1:{port}",
+        name="remote",
     )
+    service.running = running
     workers = []
     try:
         running.wait_for("serving ")
@@ -590,12 +617,16 @@ def test_workers_elsewhere_share_the_queue_and_a_broken_one_is_excluded(canary_c
             check=True,
         )
         worker("machine-broken", env={"JUPYTER_PATH": str(ex["base"] / "broken-jupyter")})
-        first = submit(ex, ALICE, SOURCE)
-        running.wait_for(r"excluded worker \S+ \(tls://\S+\): its grading environment failed: canary failed")
         for name in ("machine-a", "machine-b"):
             worker(name)
-        keys = [first] + [submit(ex, student, SOURCE) for student in (BOB, CAROL, ALICE)]
+        keys = submit_together(ex, [(ALICE, SOURCE), (BOB, SOURCE), (CAROL, SOURCE)])
+        keys.append(submit(ex, ALICE, SOURCE))
+        (excluded,) = running.wait_for(
+            r"excluded worker \S+ \(tls://\S+\): its grading environment failed: canary failed"
+        )
+        broken = excluded.split()[3]  # host:pid
         lines = [running.wait_for(re.escape(f"[{key}]"))[0] for key in keys]
+        assert not any(f" on {broken};" in line for line in lines), "the broken worker graded"
         used = {re.search(r" on (\S+);", line).group(1) for line in lines}
         assert len(used) == 2, f"one worker took every job: {lines}"
         assert running.process.poll() is None
@@ -617,5 +648,3 @@ def test_workers_elsewhere_share_the_queue_and_a_broken_one_is_excluded(canary_c
     finally:
         for worker_process in workers:
             worker_process.stop()
-        running.stop()
-        shutil.rmtree(ex["base"], ignore_errors=True)
