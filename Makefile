@@ -2,7 +2,7 @@
 #   make lab    set up .venv and start JupyterLab on your own copy of the notebooks (the student version)
 #   make test   set up .venv and run the whole test suite
 # Instructors: make release, make autograde, make serve, make lab-sources. Maintainers: make check (the quick
-# tests), make notebooks, make bench, make lock.
+# tests), make notebooks, make bench, make lock. Learners who read offline: make html.
 # The class report and LMS grades: make report, make export-canvas / export-moodle ROSTER=...;
 # its timing: make bench-report. The grading service's: make bench-service.
 PYTHON ?= python3
@@ -13,7 +13,7 @@ INSTALLED := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: lab lab-sources student test check install release autograde serve notebooks bench lock lock-upgrade
-.PHONY: report export-canvas export-moodle bench-report bench-service
+.PHONY: report export-canvas export-moodle bench-report bench-service html
 
 install: $(INSTALLED)
 
@@ -68,13 +68,17 @@ lab: student
 lab-sources: $(INSTALLED)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
-# Everything, as CI runs it; the ten slowest tests are listed at the end, so that the time stays visible.
+# Everything, as CI runs it, in TEST_PROCESSES parallel pytest processes (pytest-xdist; conftest.py says
+# how the tests are grouped among them); the ten slowest tests are listed at the end, so that the time
+# stays visible.
+TEST_PROCESSES ?= $(shell nproc 2>/dev/null || echo 1)
+PARALLEL = -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
 test: $(INSTALLED)
-	$(PY) -m pytest --durations=10
+	$(PY) -m pytest $(PARALLEL) --durations=10
 
 # The inner loop: everything but the slow and system tiers (see the markers in pyproject.toml).
 check: $(INSTALLED)
-	$(PY) -m pytest -m "not slow and not system" --durations=5
+	$(PY) -m pytest $(PARALLEL) -m "not slow and not system" --durations=5
 
 # release/<assignment>/ for every assignment: what students receive.
 release: $(INSTALLED)
@@ -90,6 +94,13 @@ autograde: $(INSTALLED)
 # feedback, until Ctrl-C or SIGTERM (policies: GradingService in nbgrader_config.py).
 serve: $(INSTALLED)
 	$(PY) -m coursekit serve
+
+# The learners' offline copy, html/<assignment>/<Name>.html: each notebook's student version (its release,
+# with the committed outputs and figures of the cells around the exercises) as one accessible page, each
+# figure with its description (coursekit/pages.py). From the releases, so that no solution or hidden
+# test reaches the pages.
+html: $(RELEASED)
+	$(PY) -m coursekit --root $(CURDIR) html
 
 # report.html again from the gradebook and the course folder (autograde writes it too).
 report: $(INSTALLED)

@@ -15,6 +15,7 @@ from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import ClearHiddenTests
 
 from coursekit.kernel.execute import GuardedExecute
+from coursekit.pages import CodeStyle, FeedbackExporter
 from coursekit.plugins import (
     ConciseErrors,
     ForgetForeignMetadata,
@@ -88,6 +89,11 @@ c.SandboxedKernelManager.hidden_paths = [c.Exchange.root]
 c.Autograde.sanitize_preprocessors = inserted_after(
     default(Autograde, "sanitize_preprocessors"), "DeduplicateIds", ForgetForeignMetadata
 )
+
+# Feedback pages pass WCAG 2.1 AA (coursekit/pages.py): nbgrader's feedback template inside the kit's
+# (a language, contrast, underlined links), and code colours with 4.5:1 contrast.
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.CSSHTMLHeaderPreprocessor.style = CodeStyle
 
 # --- the grading service (python -m coursekit serve, make serve; coursekit/service/policy.py) ------------
 # What a student sees of a submission graded before its due date: "full", "score" or "public" (checks only).

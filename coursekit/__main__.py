@@ -1,9 +1,10 @@
-"""The command line: python -m coursekit release | autograde | validate | report | serve | worker.
+"""The command line: python -m coursekit release | autograde | validate | report | html | serve | worker.
 
     python -m coursekit release            # release/<assignment>/ for every assignment
     python -m coursekit autograde -j 2     # grade submitted/*/<assignment>/ with 2 workers
     python -m coursekit validate NOTEBOOK  # exit 1 unless every test passes (--invert: fails)
     python -m coursekit report             # report.html from the gradebook (coursekit.report)
+    python -m coursekit html               # html/<assignment>/<Name>.html: learners' offline pages
     python -m coursekit serve              # grade each submission as it arrives (coursekit.service)
     python -m coursekit worker tls://HOST:PORT --credentials DIR   # a grading worker on another machine
 
@@ -35,6 +36,9 @@ def main(argv=None):
     command = commands.add_parser("report", help="write report.html from the gradebook and the course folder")
     command.add_argument("assignment", nargs="*", help="assignment ids (default: all in the gradebook)")
     command.add_argument("--to", help="where to write the page (default: <root>/report.html)")
+    command = commands.add_parser("html", help="the released notebooks as accessible pages to read offline")
+    command.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    command.add_argument("--to", help="the pages' folder (default: <root>/html)")
     command = commands.add_parser("serve", help="grade each submission as it arrives, until SIGTERM")
     command.add_argument(
         "--workers", type=int, help="grading processes here (default: GradingService.workers)"
@@ -84,6 +88,15 @@ def main(argv=None):
         except (CredentialsRefused, FileNotFoundError) as error:
             print(error, file=sys.stderr)
             return 2
+    elif args.command == "html":
+        from coursekit.release import write_offline
+
+        try:
+            pages = write_offline(args.root, args.assignment, to=args.to)
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"wrote {len(pages)} page(s): {', '.join(str(p) for p in pages)}")
     elif args.command == "report":
         from coursekit.course import gradebook_url
         from coursekit.report import write_report

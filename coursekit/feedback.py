@@ -42,7 +42,7 @@ def explain_page(name, messages):
     """The page of a notebook that was not graded: why (``messages``), and that it scored 0."""
     items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
     return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
         f"<body><h1>{html.escape(name)}: not graded (score 0)</h1><ul>{items}</ul>"
         "<p>Fix the notebook and submit again; your other notebooks were graded as usual.</p></body></html>"
     )
@@ -57,7 +57,7 @@ _CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 
 def _page(title, body):
     return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
         f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
     )
 

@@ -276,16 +276,22 @@ def _png(figure):
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _bins(totals, max_score):
+    """(top, step, edges) of the histogram of total scores: one bar per point, or 40 bars in all."""
+    import numpy as np
+
+    top = max(max_score, max(totals, default=0))
+    step = 1.0 if top <= 40 else top / 40
+    return top, step, np.arange(-step / 2, top + step, step)
+
+
 def histogram_png(totals, max_score):
     """Base64 PNG: how many students reached each total score."""
-    import numpy as np
     from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
 
     figure = Figure(figsize=(6.4, 2.8))
     axes = figure.add_subplot()
-    top = max(max_score, max(totals, default=0))
-    step = 1.0 if top <= 40 else top / 40
-    edges = np.arange(-step / 2, top + step, step)
+    top, _, edges = _bins(totals, max_score)
     axes.hist(totals, bins=edges, color="#4C72B0", edgecolor="white")
     axes.set_xlabel(f"total score (of {top:g})")
     axes.set_ylabel("students")
@@ -314,6 +320,36 @@ def exercises_png(exercises):
     return _png(figure)
 
 
+# The plots' text alternatives say what a sighted reader takes from them, with the numbers.
+def histogram_alt(totals, max_score):
+    """What the histogram of ``totals`` shows: how many students have each total, highest first."""
+    import numpy as np
+
+    top, step, edges = _bins(totals, max_score)
+    counts, _ = np.histogram(totals, bins=edges)
+    bars = [
+        f"{count} at {(low + high) / 2:g}" if step == 1 else f"{count} between {low:g} and {high:g}"
+        for count, low, high in zip(counts, edges[:-1], edges[1:])
+        if count
+    ]
+    return (
+        f"Histogram of the total scores of {len(totals)} submission(s), out of {top:g} points, before late "
+        f"penalties; students per total, highest first: {'; '.join(reversed(bars))}."
+    )
+
+
+def exercises_alt(exercises):
+    """What the bar chart of ``exercises`` shows: each one's share of students who lost points."""
+    shares = "; ".join(
+        f"{e.name.removeprefix('test_')} ({e.max_score:g} pt) {100 * e.share_lost:.0f}%, mean score {e.mean:.2f}"
+        for e in exercises
+    )
+    return (
+        "Bar chart of the share of students who lost points on each exercise, most missed first (the "
+        f"table below has the same numbers): {shares}."
+    )
+
+
 # --- the page ----------------------------------------------------------------------------------------
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #222; }
@@ -322,6 +358,10 @@ table { border-collapse: collapse; margin: .5em 0 1.2em; font-size: .9em; }
 th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.sortable th { cursor: pointer; background: #f3f3f3; }
+table.sortable th button { font: inherit; color: inherit; background: none; border: 0; padding: 0; margin: 0;
+  cursor: pointer; text-align: inherit; }
+caption { text-align: left; font-weight: 600; padding: .2em 0; }
+:focus-visible { outline: 2px solid #1d4f7c; outline-offset: 2px; }
 th[aria-sort=ascending]::after { content: " \\25B2"; } th[aria-sort=descending]::after { content: " \\25BC"; }
 .example { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: .85em; }
 .key { font-family: ui-monospace, monospace; font-size: .85em; color: #555; }
@@ -366,10 +406,25 @@ def _num(value, digits=None):
     return f"<td class='num' data-value='{value!r}'>{shown}</td>"
 
 
-def _table(headers, rows, cls="", numeric=()):
-    head = "".join(f"<th class='num'>{_e(h)}</th>" if h in numeric else f"<th>{_e(h)}</th>" for h in headers)
+def _table(headers, rows, cls, caption, numeric=()):
+    """A table with a caption and column headers, in a box that scrolls sideways when it is too wide.
+
+    The box can take the keyboard's focus (so that it can be scrolled without a mouse) and is named
+    by the caption. In a sortable table each column's heading is a button.
+    """
+    sortable = "sortable" in cls.split()
+    head = "".join(
+        ("<th scope='col' class='num'>" if h in numeric else "<th scope='col'>")
+        + (f"<button type='button'>{_e(h)}</button>" if sortable else _e(h))
+        + "</th>"
+        for h in headers
+    )
     body = "".join(f"<tr>{''.join(row)}</tr>" for row in rows)
-    return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (
+        f"<div class='scroll' role='region' tabindex='0' aria-label='{_e(caption)}'>"
+        f"<table class='{cls}'><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def _td(value):
@@ -413,7 +468,7 @@ def _overview(reports):
              _num(statistics.fmean(totals) if totals else 0.0, 2), _num(statistics.median(totals) if totals else 0.0),
              _num(len(r.late)), _num(len(_students_in(r.ungradable))), _num(len(_students_in(r.flagged)))]
         )  # fmt: skip
-    return _table(OVERVIEW, rows, "overview", numeric=OVERVIEW[1:])
+    return _table(OVERVIEW, rows, "overview", "The assignments", numeric=OVERVIEW[1:])
 
 
 def _image(alt, png):
@@ -425,7 +480,7 @@ def _totals_part(r, totals):
         "<h3>Total scores</h3>"
         f"<p>mean {statistics.fmean(totals):.2f}, median {statistics.median(totals):g}, lowest {min(totals):g}, "
         f"highest {max(totals):g} (before late penalties).</p>"
-        + _image("histogram of total scores", histogram_png(totals, r.max_score))
+        + _image(histogram_alt(totals, r.max_score), histogram_png(totals, r.max_score))
     )
 
 
@@ -443,8 +498,10 @@ def _exercises_part(r):
     ]  # fmt: skip
     return (
         out
-        + _image("share of students who lost points per exercise", exercises_png(r.exercises))
-        + _table(EXERCISES, rows, "exercises", numeric=EXERCISES[2:])
+        + _image(exercises_alt(r.exercises), exercises_png(r.exercises))
+        + _table(
+            EXERCISES, rows, "exercises", f"{r.name}: exercises, most missed first", numeric=EXERCISES[2:]
+        )
     )
 
 
@@ -468,7 +525,8 @@ def _misconceptions_part(r):
             for g in r.misconceptions.get(e.name, [])
         ]
         if rows:
-            out.append(_table(MISCONCEPTIONS, rows, "misconceptions", numeric=MISCONCEPTIONS[:1]))
+            caption = f"{e.name}: mistakes, most frequent first"
+            out.append(_table(MISCONCEPTIONS, rows, "misconceptions", caption, numeric=MISCONCEPTIONS[:1]))
         if r.silent.get(e.name):
             out.append(
                 f"<p class='muted'>{r.silent[e.name]} student(s) lost points here without a check message "
@@ -490,16 +548,17 @@ def _late_part(r):
          f"<td class='num' data-value='{s.seconds_late!r}'>{_e(_duration(s.seconds_late))}</td>", _num(s.penalty)]
         for s in late
     ]  # fmt: skip
-    return out + _table(LATE, rows, "late sortable")
+    return out + _table(LATE, rows, "late sortable", f"{r.name}: late submissions, latest first")
 
 
-def _listing(title, rows, source, columns, cls):
+def _listing(title, rows, source, columns, cls, caption):
     """A counted list of problems.csv or tamper_report.csv rows, or a note that the file is missing."""
     if rows is None:
         return f"<h3>{_e(title)}</h3><p class='muted'>{_e(source)} not found in the course folder.</p>"
     out = f"<h3>{_e(title)}: {len(_students_in(rows))} student(s)</h3>"
     if rows:
-        out += _table(columns, [[_td(row.get(c, "")) for c in columns] for row in rows], f"{cls} sortable")
+        rows = [[_td(row.get(c, "")) for c in columns] for row in rows]
+        out += _table(columns, rows, f"{cls} sortable", caption)
     return out
 
 
@@ -526,7 +585,7 @@ def _students_part(r):
     ]
     return (
         "<h3>Students</h3><p class='muted'>Click a column's heading to sort by it; exercises in the order above.</p>"
-        + _table([*headers, "notes"], rows, "students sortable", numeric=headers[1:])
+        + _table([*headers, "notes"], rows, "students sortable", f"{r.name}: students", numeric=headers[1:])
     )
 
 
@@ -546,7 +605,12 @@ def _section(r):
         _misconceptions_part(r),
         _late_part(r),
         _listing(
-            "Ungradable", r.ungradable, "problems.csv", ["student", "notebook", "problem"], "ungradable"
+            "Ungradable",
+            r.ungradable,
+            "problems.csv",
+            ["student", "notebook", "problem"],
+            "ungradable",
+            f"{r.name}: notebooks that could not be graded",
         ),
         _listing(
             "Flagged for review",
@@ -554,10 +618,11 @@ def _section(r):
             "tamper_report.csv",
             ["student", "notebook", "cell", "finding"],
             "flagged",
+            f"{r.name}: submissions flagged for review",
         ),
         _students_part(r),
     ]
-    return head + "".join(f"<div class='scroll'>{part}</div>" for part in parts) + "</section>"
+    return head + "".join(parts) + "</section>"
 
 
 def render(reports, title="Class report"):

@@ -9,8 +9,10 @@ Import what you need from the submodules, e.g. ``from helpers.network import for
   batch-norm functions as arguments;
 - ``helpers.vectorize``: parameters/gradients dict <-> column vector (gradient checking);
 - ``helpers.datasets``: the shipped 2-D datasets and scikit-learn's digits;
-- ``helpers.plotting``: decision boundaries, cost curves, image grids, confusion matrices and heat maps;
-- ``helpers.checks``: the public-check framework the notebooks run after each exercise.
+- ``helpers.plotting``: decision boundaries, cost curves, image grids, confusion matrices and heat maps,
+  and ``show(fig, alt)``, which shows a figure with its text alternative;
+- ``helpers.checks``: the engine that runs each exercise's checks, for the public check and the locked test;
+- ``helpers.specs``: each exercise's specification (its cases and expectations), one module per notebook.
 
 Conventions: ``X`` has shape (n_x, m), ``Y`` has shape (1, m), or (C, m) one-hot for C classes;
 ``parameters["Wl"]`` has shape (n_l, n_{l-1}) and ``parameters["bl"]`` has shape (n_l, 1); gradients are keyed

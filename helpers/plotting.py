@@ -1,15 +1,29 @@
-"""Plots for the notebooks. Every function returns its matplotlib Figure and never calls
-``plt.show()``, so it works headless and in tests; in a notebook the returned figure displays
-itself when it is the cell's last expression.
+"""Plots for the notebooks. Every ``plot_*`` function returns its matplotlib Figure and never calls
+``plt.show()``, so it works headless and in tests.
+
+A notebook shows each figure with ``show(fig, alt)``, which gives it its text alternative for
+students who use a screen reader: what the figure shows and what a student should take from it.
 """
+
+import html
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython import get_ipython
+from IPython.display import publish_display_data
+from matplotlib.figure import Figure
 
 #: Grid points per axis used to draw a decision boundary.
 BOUNDARY_RESOLUTION = 200
 #: Margin added around the data when drawing a decision boundary, in data units.
 BOUNDARY_MARGIN = 0.25
+#: A figure's text alternative is shorter than this only when it says too little to stand in for the
+#: figure (axes, what is compared, the numbers that matter).
+MIN_ALT_CHARS = 40
+#: What nbconvert writes as the text alternative of an image that has none: it counts as none.
+NBCONVERT_PLACEHOLDER = "No description has been provided for this image"
+#: The label of the collapsible description that follows each figure shown with ``show``.
+DESCRIPTION_LABEL = "Description of the figure above"
 
 
 def _axes(ax, figsize):
@@ -210,3 +224,63 @@ def plot_heatmap(
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     fig.colorbar(image, ax=ax)
     return fig
+
+
+def show(fig, alt):
+    """Show ``fig`` in the notebook with ``alt`` as its text alternative, then close it.
+
+    Two outputs, both reproducible run to run (nbval compares their text):
+
+    1. the figure as IPython's inline backend draws it (``image/png`` and ``<Figure size ...>``),
+       with ``alt`` in the output's metadata (``{"image/png": {"alt": alt}}``), where the kit's
+       HTML export (``make html``) and nbconvert's classic template read it;
+    2. ``alt`` again as text right after it, in a collapsible element ("Description of the figure
+       above"): JupyterLab 4 draws an image output without its metadata's ``alt``, so this is what
+       a screen reader reads there.
+
+    The figure is closed afterwards, so that the inline backend does not show it a second time at
+    the end of the cell. Outside IPython (a script, a test) nothing is shown; the figure is closed.
+    ``plt.show()`` is never called.
+
+    Arguments:
+    fig -- the matplotlib Figure to show (what the ``plot_*`` functions and ``plt.subplots`` return)
+    alt -- what the figure shows and what to take from it, as plain text of at least
+           ``MIN_ALT_CHARS`` characters (runs of white space become one space)
+
+    Example (the last line of a cell that draws a figure)::
+
+        fig = plot_dataset(train_X, train_Y, title="circles: training set")
+        show(fig, "Scatter plot of the 300 training points, x1 against x2: an inner ring of red "
+                  "points (label 0) inside an outer ring of blue points (label 1).")
+
+    Raises:
+    TypeError -- ``fig`` is not a Figure (e.g. an Axes: pass ``ax.figure``) or ``alt`` is not a string
+    ValueError -- ``alt`` is shorter than ``MIN_ALT_CHARS`` or is nbconvert's placeholder
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"show() takes a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(alt, str):
+        raise TypeError(f"show() needs the figure's description as a string, got {type(alt).__name__}")
+    alt = " ".join(alt.split())
+    if alt.rstrip(".") == NBCONVERT_PLACEHOLDER or len(alt) < MIN_ALT_CHARS:
+        raise ValueError(
+            f"describe the figure in at least {MIN_ALT_CHARS} characters: what it shows (axes, what is "
+            f"compared) and what a student should take from it; got {alt!r}"
+        )
+    shell = get_ipython()
+    if shell is not None:
+        data, metadata = shell.display_formatter.format(fig)
+        for mimetype in data:
+            if mimetype.startswith("image/"):
+                metadata.setdefault(mimetype, {})["alt"] = alt
+        publish_display_data(data, metadata)
+        publish_display_data(
+            {
+                "text/html": (
+                    f"<details class='figure-description'><summary>{DESCRIPTION_LABEL}</summary>"
+                    f"<p>{html.escape(alt)}</p></details>"
+                ),
+                "text/plain": f"{DESCRIPTION_LABEL}: {alt}",
+            }
+        )
+    plt.close(fig)

@@ -24,6 +24,8 @@ from tests.support.course import (
 )
 from tests.support.postgres import postgres_server
 
+pytestmark = pytest.mark.slow
+
 ASSIGNMENTS = assignments()
 
 

@@ -12,11 +12,14 @@ import sys
 import time
 
 import nbformat
+import pytest
 from nbgrader.api import Gradebook
 
 from coursekit.release import release
 from tests.support import wait_until
 from tests.support.course import make_course, source_notebook, submit
+
+pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "gradient_checking"  # the quickest notebook to grade
 SUBMISSIONS = 8  # enough that a Ctrl-C after the first result leaves most of them queued

@@ -21,6 +21,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from coursekit.course import scripts_on_path
 from coursekit.lms import CanvasExportPlugin, MoodleExportPlugin
 
+pytestmark = pytest.mark.slow
+
 LEFT_OUT = ["init-ok-3", "reg-ok-2"]  # graded, but missing from the roster
 GHOST = "ghost-1"  # in the roster, never submitted anything
 MOODLE_GRADEPOINTMAX = 100

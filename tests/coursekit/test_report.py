@@ -129,6 +129,57 @@ def test_everything_from_students_is_escaped():
     assert html.escape(hostile) in page and html.escape(student) in page
 
 
+def small_report():
+    """One assignment of three students, two exercises: totals 3, 3 and 1 of 3 points."""
+    scores = {"s1": (1.0, 2.0), "s2": (1.0, 2.0), "s3": (0.0, 1.0)}
+    exercises = [
+        Exercise("a1", "Nb", "test_f", 1.0, {s: f for s, (f, _) in scores.items()}),
+        Exercise("a1", "Nb", "test_g", 2.0, {s: g for s, (_, g) in scores.items()}),
+    ]
+    return AssignmentReport(
+        name="a1",
+        max_score=3.0,
+        duedate=None,
+        submissions={s: Submission("a1", s, f + g, 3.0, 0.0, None, None) for s, (f, g) in scores.items()},
+        exercises=exercises,
+        misconceptions={
+            "test_f": [Misconception("AssertionError: f", {"s3"}, Counter({"AssertionError: f": 1}))]
+        },
+        silent={},
+        ungradable=[],
+        flagged=[{"student": "s2", "notebook": "Nb.ipynb", "cell": "1", "finding": "import os"}],
+        students=3,
+    )
+
+
+def test_plots_are_described_with_their_numbers():
+    page = render([small_report()])
+    histogram, bars = re.findall(r"<img alt='([^']*)'", page)
+    assert "3 submission(s), out of 3 points" in histogram and "2 at 3; 1 at 1." in histogram
+    assert bars.endswith(": f (1 pt) 33%, mean score 0.67; g (2 pt) 33%, mean score 1.67.")
+
+
+def test_tables_have_captions_column_headers_and_scroll_from_the_keyboard():
+    page = render([small_report()])
+    tables = re.findall(
+        r"(<div[^>]*>)<table class='([^']*)'><caption>([^<]+)</caption><thead><tr>(.*?)</tr>", page
+    )
+    assert [cls for _, cls, _, _ in tables] == [
+        "overview",
+        "exercises",
+        "misconceptions",
+        "flagged sortable",
+        "students sortable",
+    ]
+    for box, cls, caption, head in tables:
+        # a box that scrolls sideways takes the keyboard's focus, named by the table's caption
+        assert box == f"<div class='scroll' role='region' tabindex='0' aria-label='{caption}'>"
+        headers = re.findall(r"<th scope='col'(?: class='num')?>(.*?)</th>", head)
+        assert len(headers) == head.count("<th")
+        # in a sortable table, each heading is a button: Tab reaches it, Enter and Space sort
+        assert all(h.startswith("<button type='button'>") for h in headers) == ("sortable" in cls)
+
+
 # --- reading the page --------------------------------------------------------------------------------
 class Tables(HTMLParser):
     """Every <table> of the page: its class, section, exercise heading, header and cells (text, data-value)."""
@@ -188,6 +239,7 @@ def page(graded_class):
 
 
 # --- the class's report --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_misconception_groups_are_the_planted_mistakes(graded_class):
     found = {}
     for report in collect(graded_class.root, graded_class.db_url):
@@ -197,6 +249,7 @@ def test_misconception_groups_are_the_planted_mistakes(graded_class):
     assert found == PLANTED
 
 
+@pytest.mark.slow
 def test_page_lists_each_group_with_its_count_most_frequent_first(page):
     shown = {
         (t.section, t.exercise): [int(row[0].text) for row in t.rows]
@@ -207,6 +260,7 @@ def test_page_lists_each_group_with_its_count_most_frequent_first(page):
         assert shown[place] == sorted((len(g) for g in groups), reverse=True), place
 
 
+@pytest.mark.slow
 def test_examples_are_anonymised(page, graded_class):
     with Gradebook(graded_class.db_url) as gradebook:
         ids = [s.id for s in gradebook.students]
@@ -225,6 +279,7 @@ def number(cell):
     return float(cell.value)
 
 
+@pytest.mark.slow
 def test_numbers_on_the_page_equal_the_gradebooks(page, graded_class):
     with Gradebook(graded_class.db_url) as gradebook:
         for assignment, students in graded_class.students.items():
@@ -274,6 +329,7 @@ def notebook_name(assignment):
     return notebook.name
 
 
+@pytest.mark.slow
 def test_late_ungradable_and_flagged_submissions_are_counted_and_listed(page, graded_class):
     (late,) = tables(page.tables, "late", "initialization")
     assert sorted(row[0].text for row in late.rows) == sorted(LATE)
@@ -293,6 +349,7 @@ def test_late_ungradable_and_flagged_submissions_are_counted_and_listed(page, gr
     assert [number(c) for c in row[5:]] == [len(LATE), len(BROKEN), len({r["student"] for r in flagged_rows})]
 
 
+@pytest.mark.slow
 def test_summary_csv_has_the_pages_numbers(page, graded_class):
     # summary.csv covers the assignments of the last autograde run; the page, the whole gradebook.
     shown = {(t.section, row[0].text): row for t in tables(page.tables, "exercises") for row in t.rows}
@@ -306,6 +363,7 @@ def test_summary_csv_has_the_pages_numbers(page, graded_class):
         assert 100 * float(line["share_lost_points"]) == pytest.approx(number(row[5]), abs=0.1)
 
 
+@pytest.mark.slow
 def test_report_command_rebuilds_the_page_from_the_gradebook(graded_class, tmp_path):
     target = tmp_path / "again.html"
     result = subprocess.run(
@@ -322,6 +380,7 @@ def test_report_command_rebuilds_the_page_from_the_gradebook(graded_class, tmp_p
 
 
 # --- in the browser --------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.system
 @pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing())
 def test_page_opens_from_disk_in_chromium(browser, graded_class):
@@ -361,3 +420,27 @@ def test_page_opens_from_disk_in_chromium(browser, graded_class):
     page.close()
     assert problems == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+@pytest.mark.system
+@pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing())
+def test_students_table_sorts_from_the_keyboard(browser, graded_class):
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto((graded_class.root / "report.html").as_uri())
+    table = page.locator("section[data-assignment='initialization'] table.students")
+    heading = table.locator("th", has_text="final")
+    # Tab from the button before it (no mouse): focus lands on "final", Enter sorts, Space sorts back.
+    table.locator("th", has_text="late penalty").locator("button").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "final"
+
+    def finals():
+        cells = table.locator("tbody tr td:nth-child(4)")
+        return [float(v) for v in cells.evaluate_all("cells => cells.map(c => c.dataset.value)")]
+
+    page.keyboard.press("Enter")
+    assert heading.get_attribute("aria-sort") == "ascending" and finals() == sorted(finals())
+    page.keyboard.press("Space")
+    assert heading.get_attribute("aria-sort") == "descending"
+    assert finals() == sorted(finals(), reverse=True)
+    page.close()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers.activations import relu, relu_backward, sigmoid, sigmoid_backward
-from tests.support.numerics import numerical_gradient, relative_difference
+from helpers.checks.numerics import numerical_gradient, relative_difference
 
 GRADIENT_TOLERANCE = 1e-8
 

@@ -2,22 +2,33 @@ import contextlib
 import linecache
 
 import numpy as np
+import pytest
 
 from helpers.checks import (
     FAIL_MARK,
     PASS_MARK,
     Case,
+    Spec,
+    advances,
+    assert_checks,
     close,
     collect_failures,
     dtype,
     equal,
+    evenly_spread,
     holds,
     instance,
-    keeps_global_random_state,
     keys,
-    leaves_arguments_unchanged,
+    layer_shapes,
+    matches_numerical_gradient,
+    normal,
+    printed_lines,
+    repeatable,
     run_checks,
+    same_as,
     shape,
+    swapped,
+    varies_with,
 )
 
 
@@ -43,10 +54,14 @@ CASES = [
 ]
 
 
+#: Checks of CASES: the call, its five expectations, and two for a pure case (arguments, random state).
+N_CASES_CHECKS = 8
+
+
 def test_passing_function_prints_one_line(capsys):
-    assert collect_failures(good_init, CASES) == (5, [])
+    assert collect_failures(good_init, CASES) == (N_CASES_CHECKS, [])
     assert run_checks(good_init, CASES) is None
-    assert capsys.readouterr().out.splitlines() == [PASS_MARK.format(n=5)]
+    assert capsys.readouterr().out.splitlines() == [PASS_MARK.format(n=N_CASES_CHECKS)]
 
 
 def test_shape_failure_says_expected_and_got(capsys):
@@ -54,7 +69,7 @@ def test_shape_failure_says_expected_and_got(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         "transposed_init([3, 4]): W1 has shape (3, 4), expected (4, 3)",
-        FAIL_MARK.format(failed=1, n=5),
+        FAIL_MARK.format(failed=1, n=N_CASES_CHECKS),
     ]
 
 
@@ -119,8 +134,8 @@ def test_arguments_are_copied_between_cases():
         values.append(3)
         return len(values)
 
-    case = Case(args=(data,), expect=[equal(None, 3)])
-    assert collect_failures(mutating, [case, case]) == (2, [])
+    case = Case(args=(data,), expect=[equal(None, 3)], pure=False)
+    assert collect_failures(mutating, [case, case]) == (4, [])
     assert data == [1, 2]
 
 
@@ -166,7 +181,7 @@ def test_an_error_shows_the_line_of_the_students_code_not_the_checks(capsys):
         '# the student\'s bug: "d" + key'
     )
     assert "checks.py" not in "".join(lines) and "Traceback" not in "".join(lines)
-    assert lines[2:] == [FAIL_MARK.format(failed=1, n=1)]
+    assert lines[2:] == [FAIL_MARK.format(failed=4, n=4)]
 
 
 def test_an_error_inside_a_library_call_points_at_the_students_call():
@@ -188,7 +203,7 @@ def test_a_blank_exercise_is_reported_once_as_not_done_yet(capsys):
     run_checks(blank_exercise, [Case(args=([3, 4],), expect=[keys(["W1"]), shape("W1", (4, 3))])] * 3)
     assert capsys.readouterr().out.splitlines() == [
         "blank_exercise is not implemented yet: replace `raise NotImplementedError()` by your code",
-        FAIL_MARK.format(failed=6, n=6),
+        FAIL_MARK.format(failed=15, n=15),
     ]
 
 
@@ -201,7 +216,7 @@ def test_a_blank_earlier_exercise_is_named_without_a_traceback(capsys):
     run_checks(later_exercise, cases)
     assert capsys.readouterr().out.splitlines() == [
         "later_exercise(1) needs blank_exercise, which is not implemented yet: finish its exercise first",
-        FAIL_MARK.format(failed=2, n=4),
+        FAIL_MARK.format(failed=2, n=10),
     ]
 
 
@@ -216,7 +231,7 @@ def test_no_line_is_printed_twice_and_counts_are_checks(capsys):
     )
     assert capsys.readouterr().out.splitlines() == [
         "no_masks(1): cache['D1'] is missing from the result",
-        FAIL_MARK.format(failed=2, n=3),
+        FAIL_MARK.format(failed=2, n=6),
     ]
 
 
@@ -262,14 +277,14 @@ def test_pure_cases_catch_changed_arguments_and_global_random_state():
         np.random.seed(1)
         return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
 
-    case = Case(args=(parameters, grads, 0.5), expect=[close("W1", [[0.5, 0.5]])], pure=True)
+    case = Case(args=(parameters, grads, 0.5), expect=[close("W1", [[0.5, 0.5]])])
     changed = (
         "the caller's parameters['W1'] was changed: leave the arguments as they are; put the results in new "
         "dicts and arrays (new[key] = old[key] - ..., not old[key] -= ... or old[key] = ...)"
     )
     for function in (in_place, rebinds):
         n_checks, failures = collect_failures(function, [case])
-        assert (n_checks, failures) == (3, [f"{function.__name__}({{W1, b1}}, {{dW1, db1}}, 0.5): {changed}"])
+        assert (n_checks, failures) == (4, [f"{function.__name__}({{W1, b1}}, {{dW1, db1}}, 0.5): {changed}"])
     state = np.random.get_state()
     _, failures = collect_failures(reseeds, [case])
     assert failures == [
@@ -286,7 +301,7 @@ def test_a_generator_argument_may_advance():
     def draws(rng):
         return rng.random(3)
 
-    assert collect_failures(draws, [Case(args=(np.random.default_rng(0),), pure=True)]) == (3, [])
+    assert collect_failures(draws, [Case(args=(np.random.default_rng(0),))]) == (3, [])
 
 
 def cell(source, namespace):
@@ -344,7 +359,7 @@ def test_returned_values_are_picked_by_name_and_one_missing_key_is_reported_once
     ]
     n_checks, failures = collect_failures(forward, cases, returns=("A3", "cache"))
     assert (n_checks, failures) == (
-        4,
+        7,
         [
             "forward(1): cache has keys ['A1']: missing ['D1']",
             "forward(1): could not check D1 to be binary: KeyError: 'D1'",
@@ -363,8 +378,8 @@ def test_a_case_can_run_its_call_inside_a_context():
     def scaled(x):
         return x * entered[-1]
 
-    cases = [Case(args=(2,), within=lambda: scale(3), expect=[equal(None, 6)])]
-    assert collect_failures(scaled, cases) == (1, [])
+    cases = [Case(args=(2,), within=lambda function: scale(3), expect=[equal(None, 6)])]
+    assert collect_failures(scaled, cases) == (4, [])
     assert entered == [3]
 
 
@@ -373,7 +388,7 @@ def test_an_array_changed_in_place_is_named():
         X[:] = X[:, ::-1]
         return X
 
-    _, failures = collect_failures(shuffles_in_place, [Case(args=(np.arange(3.0)[None, :],), pure=True)])
+    _, failures = collect_failures(shuffles_in_place, [Case(args=(np.arange(3.0)[None, :],))])
     assert failures == [
         (
             "shuffles_in_place(<array (1, 3)>): the caller's X was changed: leave the arguments as they are; "
@@ -400,43 +415,185 @@ def test_named_values_in_messages():
     ]
 
 
-def shift_in_place(Z, state):
-    Z -= 1
-    state["mean"] = state["mean"] + 1
-    return Z
+def test_the_locked_test_raises_the_public_checks_lines_and_prints_nothing(capsys):
+    assert_checks(good_init, CASES)
+    assert capsys.readouterr().out == ""
+    run_checks(transposed_init, CASES)
+    printed = capsys.readouterr().out.splitlines()
+    try:
+        assert_checks(transposed_init, CASES)
+    except AssertionError as error:
+        assert str(error).splitlines() == printed[:-1], "the same lines, without the summary"
+    else:
+        raise AssertionError("a failing check must raise")
+    assert capsys.readouterr().out == ""
 
 
-def shift(Z, state):
-    return Z - 1
+def test_a_spec_names_the_returned_values():
+    def momentum(parameters, v):
+        return {"W1": 1.0}, {"dW1": 2.0}
+
+    spec = Spec((Case(args=(1, 2), expect=[equal(("v", "dW1"), 3.0)]),), returns=("parameters", "v"))
+    assert collect_failures(momentum, spec)[1] == ["momentum(1, 2): v['dW1'] is 2.0, expected 3.0"]
 
 
-def test_arguments_changed_in_place_are_named():
-    Z, state = np.ones((2, 2)), {"mean": np.zeros(2)}
-    cases = [Case(args=(Z, state), expect=[leaves_arguments_unchanged(shift_in_place, Z, state)])]
-    _, failures = collect_failures(shift_in_place, cases)
-    assert len(failures) == 1 and "changed the caller's Z, state" in failures[0]
-    assert np.array_equal(Z, np.ones((2, 2))) and np.array_equal(state["mean"], np.zeros(2)), (
-        "copies were used"
-    )
-    cases = [Case(args=(Z, state), expect=[leaves_arguments_unchanged(shift, Z, state)])]
-    assert collect_failures(shift, cases) == (1, [])
+def test_a_warning_is_a_failure_and_never_reaches_stderr(capsys):
+    def overflows(Z):
+        return np.exp(Z)
+
+    _, failures = collect_failures(overflows, [Case(args=(np.array([1000.0]),))])
+    assert failures == ["overflows(<array (1,)>) warned: RuntimeWarning: overflow encountered in exp"]
+    assert capsys.readouterr().err == ""
 
 
-def draw(rng):
-    return rng.random(3)
+def test_what_the_call_prints_is_captured_and_can_be_checked(capsys):
+    def verdict(x, print_msg=False):
+        if print_msg:
+            print("passed")
+            print(x)
+        return x
+
+    cases = [Case(args=(1,), expect=[printed_lines(0), printed_lines(1, print_msg=True)])]
+    _, failures = collect_failures(verdict, cases)
+    assert failures == ["verdict(1): printed 2 lines with {'print_msg': True}, expected 1: 'passed\\n1\\n'"]
+    assert capsys.readouterr().out == ""
 
 
-def draw_globally(rng):
-    return np.random.random(3)
+def test_a_known_mistake_is_named_by_its_value():
+    penalty = close(None, 1.0, mistakes={"divide by 2 * m, not by m": 2.0}, hint="check the formula")
+    assert collect_failures(lambda: 2.0, [Case(expect=[penalty])])[1] == [
+        "<lambda>(): the result is 2, expected 1: divide by 2 * m, not by m"
+    ]
+    assert collect_failures(lambda: 3.0, [Case(expect=[penalty])])[1] == [
+        "<lambda>(): the result is 3, expected 1: check the formula"
+    ]
 
 
-def test_global_random_state_is_watched():
-    rng = np.random.default_rng(0)
-    assert collect_failures(draw, [Case(args=(rng,), expect=[keeps_global_random_state(draw, rng)])]) == (
-        1,
-        [],
-    )
+def test_layer_shapes_names_every_missing_or_misshapen_parameter():
+    def one_layer_short(layers_dims):
+        return {"W1": np.zeros((3, 2)), "b1": np.zeros((3, 1))}
+
     _, failures = collect_failures(
-        draw_globally, [Case(args=(rng,), expect=[keeps_global_random_state(draw_globally, rng)])]
+        one_layer_short, [Case(args=([2, 3, 1],), expect=[layer_shapes([2, 3, 1])])]
     )
-    assert len(failures) == 1 and "global random state" in failures[0]
+    assert failures == ["one_layer_short([2, 3, 1]): the result has keys ['W1', 'b1']: missing ['W2', 'b2']"]
+
+
+def initializer(scale=1.0, draw="normal", seeded=True, per_layer=False):
+    def initialize(layers_dims, seed=3):
+        rng = np.random.default_rng(seed if seeded else None)
+        parameters = {}
+        for l in range(1, len(layers_dims)):
+            if per_layer:
+                rng = np.random.default_rng(seed)
+            shape = (layers_dims[l], layers_dims[l - 1])
+            unit = (
+                rng.standard_normal(shape)
+                if draw == "normal"
+                else rng.uniform(-np.sqrt(3), np.sqrt(3), shape)
+            )
+            parameters[f"W{l}"] = scale * unit
+        return parameters
+
+    return initialize
+
+
+SEEDS = [
+    repeatable(),
+    varies_with("another seed to give other values", seed=6),
+    same_as("the default seed to be 3", seed=3),
+    holds("W1 and W2 to differ", lambda p: not np.allclose(p["W1"], p["W2"])),
+]
+
+
+@pytest.mark.parametrize(
+    "initialize, message",
+    [
+        (initializer(), None),
+        (initializer(scale=2.0), "std(W1) is 1.99"),
+        (initializer(draw="uniform"), "a normal distribution has 68.3% of its values there"),
+        (initializer(seeded=False), "the same seed to give the same values"),
+        (initializer(per_layer=True), "W1 and W2 to differ"),
+    ],
+)
+def test_random_draws_their_statistics_and_seeds(initialize, message):
+    cases = [Case(args=([400, 200, 100],), expect=[normal("W1", 1.0)]), Case(args=([3, 3, 3],), expect=SEEDS)]
+    _, failures = collect_failures(initialize, cases)
+    assert (message is None and failures == []) or (len(failures) >= 1 and message in failures[0]), failures
+
+
+def test_a_function_must_draw_from_the_generator_it_is_given():
+    def fresh(size, rng):
+        return np.random.default_rng(0).random(size)
+
+    expect = [advances("rng", lambda: np.random.default_rng(1))]
+    assert (
+        collect_failures(
+            lambda size, rng: rng.random(size), [Case(args=(3, np.random.default_rng(2)), expect=expect)]
+        )[1]
+        == []
+    )
+    (failure,) = collect_failures(fresh, [Case(args=(3, np.random.default_rng(2)), expect=expect)])[1]
+    assert "two calls with one generator to draw different values" in failure
+
+
+def test_evenly_spread_values():
+    spread = evenly_spread("log10 of the values", np.log10, -2, 0)
+    uniform_exponent = 10 ** np.random.default_rng(0).uniform(-2, 0, 10_000)
+    assert collect_failures(lambda: uniform_exponent, [Case(expect=[spread])])[1] == []
+    (failure,) = collect_failures(lambda: uniform_exponent**2 / 1, [Case(expect=[spread])])[1]
+    assert "should put 10% of the values into each tenth of [-2, 0]" in failure
+
+
+def test_gradients_are_compared_with_the_numerical_gradient():
+    point = {"W": np.array([[1.0, -2.0]]), "b": np.array([[0.5]])}
+
+    def cost(p):
+        return float(np.sum(p["W"] ** 2) + 3 * p["b"][0, 0])
+
+    expect = matches_numerical_gradient(cost, point, hints={"dW": "the derivative of W² is 2 W"})
+    right = {"dW": 2 * point["W"], "db": np.array([[3.0]])}
+    assert collect_failures(lambda: right, [Case(expect=expect)])[1] == []
+    _, failures = collect_failures(lambda: dict(right, dW=point["W"]), [Case(expect=expect)])
+    assert failures == [
+        "<lambda>(): dW differs from the numerical gradient (relative difference 0.33): the derivative of W² is 2 W"
+    ]
+
+
+def uses_helper(x):
+    return helper(x)  # noqa: F821 -- swapped in by the test
+
+
+def test_swapped_replaces_notebook_functions_during_the_call_only():
+    cases = [Case(args=(2,), within=swapped(helper=lambda x: 10 * x), expect=[equal(None, 20)])]
+    assert collect_failures(uses_helper, cases) == (4, [])
+    assert "helper" not in globals()
+
+
+def test_calls_for_an_expectation_never_change_the_cases_arguments():
+    def shuffles_in_place(X, rng):
+        rng.shuffle(X[0])
+        return X[0].copy()
+
+    X = np.arange(5.0)[None, :]
+    case = Case(
+        args=(X, np.random.default_rng(0)), expect=[advances("rng", lambda: np.random.default_rng(1))]
+    )
+    _, failures = collect_failures(shuffles_in_place, [case])
+    assert failures == [
+        (
+            "shuffles_in_place(<array (1, 5)>, rng): the caller's X was changed: leave the arguments as they are; "
+            "compute new arrays (e.g. X[:, order] is a copy) instead of writing into it"
+        )
+    ]
+    assert X.tolist() == [[0.0, 1.0, 2.0, 3.0, 4.0]], "the expectation's own calls got copies too"
+
+
+def test_what_the_function_prints_is_shown_and_what_a_check_calls_print_is_not(capsys):
+    def noisy(x, print_msg=False):
+        print(f"debugging {x}")
+        return x
+
+    cases = [Case(args=(1,), expect=[printed_lines(1), printed_lines(1, print_msg=True)])]
+    assert collect_failures(noisy, cases) == (5, [])
+    assert capsys.readouterr().out == "debugging 1\n", "the case's own call only"

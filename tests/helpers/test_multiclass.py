@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from helpers import multiclass
+from helpers.checks.numerics import GRADIENT_TOLERANCE, numerical_gradient, relative_difference
 from helpers.datasets import one_hot
 from helpers.network import update_parameters
-from tests.support.numerics import GRADIENT_TOLERANCE, numerical_gradient, relative_difference
 
 
 def softmax(Z):

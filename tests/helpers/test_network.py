@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
+from helpers.checks.numerics import GRADIENT_TOLERANCE, numerical_gradient, relative_difference
 from helpers.network import (
     PROBABILITY_FLOOR,
     accuracy,
@@ -17,12 +18,7 @@ from helpers.network import (
     update_parameters,
 )
 from helpers.vectorize import dictionary_to_vector, gradients_to_vector, vector_to_dictionary
-from tests.support.numerics import (
-    GRADIENT_TOLERANCE,
-    numerical_gradient,
-    random_parameters,
-    relative_difference,
-)
+from tests.support.parameters import random_parameters
 
 LAYERS = [[2, 1], [2, 3, 1], [2, 10, 5, 1], [4, 5, 3, 1], [3, 4, 4, 4, 2, 1]]
 

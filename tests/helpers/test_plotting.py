@@ -1,3 +1,5 @@
+import html
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -96,3 +98,96 @@ def test_heatmap_cells_and_ticks():
     assert [t.get_text() for t in ax.texts] == ["0.1", "0.5", "0.9", "0.2", "0.25", "0.33"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.01", "0.1", "1"]
     assert len(fig.axes) == 2  # the colour bar
+
+
+# --- show(fig, alt): a figure with its text alternative ------------------------------------------------
+#: A description long enough for show(), with characters that HTML must escape.
+ALT = "Cost against iteration for <two> runs & a check: both fall from 0.69 to 0.05 by iteration 100."
+
+
+@pytest.mark.parametrize(
+    "alt",
+    ["", "   ", "a plot", plotting.NBCONVERT_PLACEHOLDER, plotting.NBCONVERT_PLACEHOLDER + "."],
+)
+def test_show_refuses_a_figure_without_a_real_description(alt):
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="describe the figure"):
+        plotting.show(fig, alt)
+
+
+def test_show_takes_a_figure_and_a_string():
+    fig, ax = plt.subplots()
+    with pytest.raises(TypeError, match="Figure"):
+        plotting.show(ax, ALT)
+    with pytest.raises(TypeError, match="string"):
+        plotting.show(fig, None)
+
+
+def test_show_outside_a_notebook_shows_nothing_and_closes_the_figure(monkeypatch, capsys):
+    # Another test may have made an in-process IPython shell; here there is none.
+    monkeypatch.setattr(plotting, "get_ipython", lambda: None)
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("helpers must not call plt.show()"))
+    fig = plot_costs({0: 0.7, 10: 0.1})
+    plotting.show(fig, ALT)
+    assert not plt.fignum_exists(fig.number)
+    assert capsys.readouterr() == ("", "")
+
+
+#: A notebook as a course notebook draws figures: pyplot, the inline backend, show() at the end of a cell.
+SHOW_CELLS = [
+    (
+        "import matplotlib.pyplot as plt\n"
+        "from helpers.plotting import plot_costs, show\n"
+        "plt.show = lambda *args, **kwargs: print('plt.show() was called')"
+    ),
+    f"fig, ax = plt.subplots(figsize=(4, 3))\nax.plot([0, 100], [0.69, 0.05])\nshow(fig, {ALT!r})",
+    # the same cell again: its text outputs must be the same (nothing that changes run to run)
+    f"fig, ax = plt.subplots(figsize=(4, 3))\nax.plot([0, 100], [0.69, 0.05])\nshow(fig, {ALT!r})",
+    # a description written over several lines, of a figure a plot_* helper made
+    (
+        "show(plot_costs({0: 0.7, 10: 0.1}), '''Cost against iteration:\n   falls from 0.7 to 0.1 in ten "
+        "iterations.''')\nprint(plt.get_fignums())"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def shown():
+    """SHOW_CELLS run in a real kernel of this environment (inline backend), as nbval runs a notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in SHOW_CELLS])
+    NotebookClient(nb, kernel_name="python3", timeout=60).execute()
+    return nb
+
+
+def test_show_in_a_notebook_gives_the_image_its_alt_and_a_description(shown):
+    image, description = shown.cells[1].outputs
+    assert image.output_type == "display_data" and set(image.data) == {"image/png", "text/plain"}
+    assert image.data["text/plain"] == "<Figure size 400x300 with 1 Axes>"
+    assert image.metadata["image/png"]["alt"] == ALT
+    assert description.output_type == "display_data"
+    assert description.data["text/plain"] == f"{plotting.DESCRIPTION_LABEL}: {ALT}"
+    assert description.data["text/html"] == (
+        f"<details class='figure-description'><summary>{plotting.DESCRIPTION_LABEL}</summary>"
+        f"<p>{html.escape(ALT)}</p></details>"
+    )
+
+
+def test_show_in_a_notebook_shows_each_figure_once_and_closes_it(shown):
+    # No second image from the inline backend at the end of the cell, no repr, no stream, no plt.show().
+    assert [len(cell.outputs) for cell in shown.cells[1:3]] == [2, 2]
+    *figure, printed = shown.cells[3].outputs
+    assert [o.output_type for o in figure] == ["display_data", "display_data"]
+    assert figure[0].metadata["image/png"]["alt"] == (
+        "Cost against iteration: falls from 0.7 to 0.1 in ten iterations."
+    )
+    assert printed.name == "stdout" and printed.text == "[]\n"
+
+
+def test_show_in_a_notebook_writes_the_same_text_every_run(shown):
+    def text(cell):
+        return [{k: v for k, v in o.data.items() if k != "image/png"} for o in cell.outputs]
+
+    assert text(shown.cells[1]) == text(shown.cells[2])

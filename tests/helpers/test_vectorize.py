@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from helpers.vectorize import dictionary_to_vector, gradients_to_vector, vector_to_dictionary
-from tests.support.numerics import random_parameters
+from tests.support.parameters import random_parameters
 
 
 @pytest.mark.parametrize("layers_dims", [[2, 1], [4, 5, 3, 1], [3, 7, 2, 6, 1]], ids=str)

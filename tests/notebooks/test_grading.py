@@ -18,6 +18,7 @@ from coursekit.release import release, validate
 from tests.support.course import (
     HIDDEN_REGION,
     SOLUTION_REGION,
+    by_assignment,
     edit,
     make_course,
     mutate,
@@ -34,7 +35,7 @@ from tests.support.course import (
 ASSIGNMENTS = assignments()
 
 
-@pytest.fixture(scope="session", params=ASSIGNMENTS)
+@pytest.fixture(scope="session", params=by_assignment(ASSIGNMENTS))
 def graded(request, tmp_path_factory):
     """A released and autograded course for one assignment: (root, assignment, source notebook)."""
     assignment = request.param

@@ -26,6 +26,8 @@ import pytest
 
 from tests.support import REPO
 
+pytestmark = pytest.mark.slow
+
 #: Seconds one nbval pass over every notebook may take before the entry counts as hung.
 PASS_TIMEOUT = 600
 #: Relative perturbation of the initial weights in the knife-edge entry: far above round-off (1e-16),

@@ -47,9 +47,7 @@ def test_each_solution_is_followed_by_a_public_check_and_one_locked_test(nb):
         name = nbgrader_meta(cell)["grade_id"]
         i = cells.index(cell)
         check, test = cells[i + 1], cells[i + 2]
-        assert not nbgrader_meta(check) and re.search(rf"run_checks\(\s*{name},", check.source), (
-            f"the cell after {name} runs its public checks"
-        )
+        assert not nbgrader_meta(check), f"the cell after {name} runs its public checks"
         meta = nbgrader_meta(test)
         assert meta.get("grade_id") == f"test_{name}" and meta.get("grade") and meta.get("locked")
         assert meta.get("points", 0) > 0
@@ -57,9 +55,15 @@ def test_each_solution_is_followed_by_a_public_check_and_one_locked_test(nb):
         assert docstring.startswith('"""') and docstring.endswith('"""') and len(docstring) > 10, (
             f"test_{name} opens with a one-line docstring saying what it checks"
         )
+        # The locked test runs the exercise's specification (helpers/specs/) through the engine, with its
+        # visible values above the hidden region and other values inside it.
+        runs_spec = re.compile(rf"assert_checks\(\s*{name},\s*spec\.{name}\(")
         visible, _, rest = test.source.partition("### BEGIN HIDDEN TESTS")
-        assert "assert " in visible, f"test_{name} has visible asserts"
-        assert "### END HIDDEN TESTS" in rest and "assert " in rest, f"test_{name} has hidden tests"
+        assert runs_spec.search(visible), f"test_{name} runs the visible cases"
+        assert "### END HIDDEN TESTS" in rest and runs_spec.search(rest), f"test_{name} has hidden cases"
+        assert re.search(rf"run_checks\(\s*{name},\s*spec\.{name}\(\)\)", check.source), (
+            f"{name}'s public check runs its specification's visible cases"
+        )
 
 
 def test_starter_code_releases_its_function_and_differs_from_the_solution(nb):

@@ -19,11 +19,14 @@ import venv
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbgrader.api import Gradebook
 
 from coursekit.course import assignments, source_notebook  # noqa: F401 -- the tests import it from here
 from tests.support import REPO, free_port, wait_until
 
+#: The assignment whose grading round trip and public checks ``make check`` runs; the others' are slow.
+QUICK_ASSIGNMENT = "initialization"
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 
@@ -73,6 +76,19 @@ def running_lab(root, command=None, env=None, timeout=60):
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def by_assignment(values, assignment_of=lambda value: value):
+    """``values`` as pytest parameters, those of every assignment but ``QUICK_ASSIGNMENT`` marked slow."""
+    params = []
+    for value in values:
+        marks = () if assignment_of(value) == QUICK_ASSIGNMENT else pytest.mark.slow
+        params.append(
+            pytest.param(*value, marks=marks)
+            if isinstance(value, tuple)
+            else pytest.param(value, marks=marks)
+        )
+    return params
 
 
 def nbgrader_meta(cell):

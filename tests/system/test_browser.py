@@ -207,3 +207,44 @@ def test_the_instructors_lab_has_the_nbgrader_tools(browser, lab):
     assert any("Create Assignment" in title for title in side_panels(page))
     page.keyboard.press("Escape")
     page.close()
+
+
+#: A figure shown with helpers.plotting.show, as the notebooks show theirs.
+DESCRIBED_FIGURE = (
+    "import matplotlib.pyplot as plt\n"
+    "from helpers.plotting import show\n"
+    "fig, ax = plt.subplots(figsize=(3, 2))\n"
+    "ax.plot([0, 1], [0, 1])\n"
+    "show(fig, 'A straight line from (0, 0) to (1, 1): the cost rises by one for every step.')"
+)
+#: Tab presses from a cell in command mode within which its figure's description must take the focus.
+MAX_TABS = 10
+
+
+def test_a_figures_description_is_reached_and_read_from_the_keyboard_in_jupyterlab(browser, lab):
+    # JupyterLab 4 draws an image output without the alt of its metadata: the description that show()
+    # puts after the figure is what a screen reader gets there.
+    from nbclient import NotebookClient
+
+    root = lab[0]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(DESCRIBED_FIGURE)])
+    NotebookClient(nb, kernel_name="python3", timeout=60).execute()
+    nbformat.write(nb, root / "described.ipynb")
+    page = open_notebook(browser, lab, "described.ipynb")
+    page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
+    page.keyboard.press("Escape")  # command mode, as a keyboard user moves between cells
+    focused = ""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => document.activeElement.closest('details.figure-description') ? 'yes' : ''"
+        )
+        if focused:
+            break
+    assert focused, f"{MAX_TABS} Tab presses did not reach the figure's description"
+    page.keyboard.press("Enter")
+    description = page.locator(".jp-OutputArea-output details.figure-description")
+    assert description.get_attribute("open") is not None
+    assert "the cost rises by one for every step" in description.inner_text()
+    page.close()
+    shutil.rmtree(root / ".ws", ignore_errors=True)

@@ -29,6 +29,8 @@ from tests.support.course import (
     submit,
 )
 
+pytestmark = pytest.mark.slow
+
 ASSIGNMENTS = assignments()
 CELL_TIMEOUT = 5  # seconds; the course default is 60
 MEMORY_HOG = (
