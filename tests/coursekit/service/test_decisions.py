@@ -9,6 +9,8 @@ of tests/system/test_service.py's former ``test_attempt_limit_score_only_feedbac
 
 from datetime import timedelta
 
+import pytest
+
 from tests.support.service import FULL, NOTEBOOK, SOURCE_PATH, GraderEngine
 
 HOUR = 3600.0
@@ -25,6 +27,7 @@ def lines(running, word, key):
     ]
 
 
+@pytest.mark.slow  # two real gradings
 def test_late_penalties_and_extensions_as_the_course_gradebook_gives_them(sc, serve, clock):
     """Items 1 and 2, with the real grader: a late submission keeps nbgrader's penalty ('zero': the
     whole score), an extended student's on time."""

@@ -23,7 +23,7 @@ from tests.support.service import FULL, NAME, GraderEngine
 PASS_PATIENCE_S = 20
 #: Folders named like submissions, none complete: what a pass must not re-read every time.
 CROWD = 20_000
-#: What a pass may cost once the crowd has been looked at (the first service re-read all of them).
+#: The CPU time a pass may cost once the crowd has been looked at (the first service re-read all of them).
 STEADY_PASS_S = 0.05
 
 
@@ -75,7 +75,7 @@ def test_a_linked_notebook_is_not_read_and_its_page_says_why(sc, serve):
     running = serve(engine=GraderEngine(sc.root))
     source = next((sc.root / "notebooks" / "initialization").glob("*.ipynb"))
     key = sc.submit("eve", source)
-    step_in_time(running)
+    running.step()  # grades for real (the canary too, the first time): no time guard
     entry = state(running, key)
     assert entry.state == "graded" and entry.score == 0
     page = sc.page(key)
@@ -141,11 +141,11 @@ def test_a_crowd_of_incomplete_folders_costs_little_per_pass(sc, clock):
     while inbox.look(clock.now, READ_BUDGET_S) or any(p.looks == 0 for p in inbox.pending.values()):
         pass
     clock.advance(600)
-    costs = []
+    costs = []  # the CPU time of each pass: what it costs the machine, whatever else runs on it
     for _ in range(10):  # five seconds of passes: each folder is due once in them, spread by the budget
-        start = time.perf_counter()
+        start = time.thread_time()
         assert inbox.look(clock.now, READ_BUDGET_S) == []
-        costs.append(time.perf_counter() - start)
+        costs.append(time.thread_time() - start)
         clock.advance(0.5)
     assert max(costs) < READ_BUDGET_S + STEADY_PASS_S, "no pass reads more than its budget"
     assert sorted(costs)[len(costs) // 2] < STEADY_PASS_S, f"most passes cost next to nothing: {costs}"
