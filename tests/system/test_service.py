@@ -551,6 +551,34 @@ def test_a_burst_with_a_killed_worker_a_killed_service_and_a_locked_gradebook(se
         assert counted == [latest]
 
 
+def test_a_service_killed_between_the_gradebook_and_the_ledger_carries_on_after_a_restart(service):
+    """Issue 23 item 4 with a real process: the service dies (as SIGKILL leaves it: no clean-up) right after
+    writing the gradebook; restarted, it finishes the record and releases the page, without grading again."""
+    from coursekit.service import faults
+
+    ex = service.ex
+    service.running.stop()
+    dying = Running(ex, "serve", "--workers", "2", name="dying", env={faults.VARIABLE: "recorded-gradebook"})
+    service.running = dying
+    dying.wait_for("serving ")
+    key = submit(ex, ALICE, edit(SOURCE, *burst_variant()))
+    assert dying.process.wait(timeout=PATIENCE_S) == faults.EXIT_STATUS, dying.text()[-3000:]
+    assert (key, "record") in outbox(ex), "the ledger does not know the record is done"
+    restarted = Running(ex, "serve", "--workers", "2", name="after-dying")
+    service.running = restarted
+    restarted.wait_until(lambda: not outbox(ex), "the record and the release finished after the restart")
+    assert len(graded_lines(dying.text() + restarted.text(), key)) == 1, "decided once, not graded again"
+    rows = ledger(ex)
+    assert rows[key]["counts"] and gradebook(ex["course"], ALICE)[0] == rows[key]["score"]
+    assert timestamp_of(key) in feedback_pages(ex, ALICE)
+
+
+def burst_variant():
+    """(function, edits) of another correct version of the assignment."""
+    _, function, edits, _ = next(v for v in variants(ASSIGNMENT) if not v[3])
+    return function, edits
+
+
 def test_a_student_cannot_read_anothers_feedback(service):
     ex = service.ex
     feedback = ex["root"] / COURSE / "feedback"
