@@ -14,6 +14,7 @@ import os
 from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import ClearHiddenTests
 
+from coursekit.inert import InertOutputs
 from coursekit.kernel.execute import GuardedExecute
 from coursekit.pages import CodeStyle, FeedbackExporter
 from coursekit.plugins import (
@@ -73,16 +74,25 @@ c.GenerateFeedback.preprocessors = inserted_after(
 )
 
 # Autograding executes untrusted code: GuardedExecute, in place of nbgrader's Execute, runs it in a
-# bubblewrap sandbox with a memory limit, recovers from dead kernels and timeouts, caps output and
-# fails tampered tests (coursekit/kernel/).
-c.Autograde.autograde_preprocessors = replaced(
-    default(Autograde, "autograde_preprocessors"), "Execute", GuardedExecute
+# bubblewrap sandbox (coursekit/kernel/sandbox.py: no network, no other process, none of the machine's
+# files but the kernel's Python, bounded resources), recovers from dead kernels and timeouts, caps
+# output and fails tampered tests (coursekit/kernel/). Right after it, InertOutputs makes what the
+# kernel printed safe to show (coursekit/inert.py): feedback pages and formgrader render the graded
+# notebook, and a student's <script> must not run there.
+c.Autograde.autograde_preprocessors = inserted_after(
+    replaced(default(Autograde, "autograde_preprocessors"), "Execute", GuardedExecute),
+    "GuardedExecute",
+    InertOutputs,
 )
 c.GuardedExecute.timeout = 60
-# Kernels that grade must not see the course directory nor the exchange (every student's submission
-# is there).
-c.SandboxedKernelManager.course_root = c.CourseDirectory.root
-c.SandboxedKernelManager.hidden_paths = [c.Exchange.root]
+# What one submission's kernel may use; a cell that hits a limit says which in the student's feedback.
+c.SandboxedKernelManager.memory_limit_mb = 2048  # address space of each process (MemoryError beyond)
+c.SandboxedKernelManager.disk_limit_mb = 200  # all it writes: its folder, /tmp and home (held in memory)
+c.SandboxedKernelManager.max_processes = 64  # processes and threads at once (a kernel uses about 10)
+c.SandboxedKernelManager.cpu_limit_s = 300  # CPU seconds per process (the kernel's: the whole notebook)
+# Grading as root, kernels run as this unprivileged user (.ci/run creates it; see the README's threat
+# model); grading as the graders' account, they run as that account, in a user namespace.
+c.SandboxedKernelManager.sandbox_user = "dnn-sandbox"
 
 # Sanitizing, ForgetForeignMetadata right after DeduplicateIds: a test cell whose id a student changed,
 # or a duplicated one, must not make nbgrader give up on the whole notebook.

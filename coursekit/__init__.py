@@ -11,7 +11,9 @@ A submission's way through grading, one module per stage (``python -m coursekit 
     precheck.py    the checks before grading: missing, renamed or unreadable notebooks (Problem)
     workers.py     one grading process: the canary first, then one submission at a time -> Outcome
     kernel/        how untrusted code runs: execute.py (nbgrader's Execute, hardened), sandbox.py
-                   (bubblewrap, memory limit), guard.py (the tamper guard inside the kernel)
+                   (bubblewrap: namespaces, allow-listed files and environment, bounded resources),
+                   guard.py (the tamper guard inside the kernel)
+    inert.py       what a grading kernel printed, made safe to show: the step right after execution
     gradebook.py   the course gradebook's single writer: record one Outcome
     feedback.py    what a student gets back: nbgrader's feedback page, or why a notebook was not graded
     tables.py      grades.csv, summary.csv, problems.csv

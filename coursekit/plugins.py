@@ -3,7 +3,7 @@
 - release (GenerateAssignment): ``StarterCode`` right after ClearSolutions;
 - autograde, sanitizing (Autograde.sanitize_preprocessors): ``ForgetForeignMetadata`` right after
   DeduplicateIds; executing (Autograde.autograde_preprocessors): nbgrader's Execute replaced by
-  ``coursekit.kernel.execute.GuardedExecute``;
+  ``coursekit.kernel.execute.GuardedExecute``, followed by ``coursekit.inert.InertOutputs``;
 - feedback (GenerateFeedback): ClearHiddenTests and ``ConciseErrors`` right after GetGrades;
 - the exchange (ExchangeFactory.submit, .collect): ``PrivateSubmit``, ``SafeCollect``.
 

@@ -82,6 +82,40 @@ def load_wave():
     return _load("wave.csv")
 
 
+#: The wave data's classes are split by the curve x2 = WAVE_AMPLITUDE * sin(WAVE_FREQUENCY * x1), class 1
+#: above it, before label noise is added (datasets/generate.py draws the data with ``wave_boundary``).
+WAVE_AMPLITUDE = 0.46
+WAVE_FREQUENCY = 1.375
+
+
+def wave_boundary(x1):
+    """The noise-free boundary of ``load_wave``'s classes: x2 = 0.46 sin(1.375 x1) (class 1 above it).
+
+    Arguments:
+    x1 -- first coordinates, any shape
+
+    Returns:
+    x2 -- the boundary's second coordinate at each x1, same shape as x1
+    """
+    return WAVE_AMPLITUDE * np.sin(WAVE_FREQUENCY * np.asarray(x1))
+
+
+def wave_labels(X):
+    """The labels ``load_wave``'s points would carry without noise: 1 above ``wave_boundary``, else 0.
+
+    Since every point's chance of a flipped label is below one half, this rule is the best possible
+    classifier of the wave data (the Bayes classifier): a model can beat it on one sample only by
+    fitting that sample's noise.
+
+    Arguments:
+    X -- points, shape (2, m)
+
+    Returns:
+    Y -- integer labels, 0 or 1, shape (1, m)
+    """
+    return (X[1] > wave_boundary(X[0])).astype(int).reshape(1, -1)
+
+
 #: SHA256 of the digits as a (1797, 65) uint8 array (64 pixels, then the label), row by row: the split
 #: below, and every number the notebooks print about the digits, rely on exactly these values.
 DIGITS_SHA256 = "68aea062d35a127749050fa0e52dca09d6569ac08092c925610e0954e172dde2"

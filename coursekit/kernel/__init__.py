@@ -2,7 +2,8 @@
 
 - ``execute.py``: ``GuardedExecute``, nbgrader's Execute step hardened (time limits, dead kernels,
   output cap, tamper guard); nbgrader_config.py puts it in place of nbgrader's Execute;
-- ``sandbox.py``: ``SandboxedKernelManager``, the kernel in bubblewrap with a memory limit;
+- ``sandbox.py``: ``SandboxedKernelManager``, the kernel in bubblewrap: its own namespaces, files and
+  environment from allow-lists, bounded memory, disk, processes and CPU time;
 - ``guard.py``: imported *inside* the grading kernel: snapshots and restores the functions test cells
   rely on.
 

@@ -2,22 +2,28 @@
 
 ``GuardedExecute`` replaces ``nbgrader.preprocessors.Execute`` in autograding. On top of it:
 
-- **sandbox**: kernels start through ``coursekit.kernel.sandbox.SandboxedKernelManager`` (bubblewrap, memory
-  limit);
+- **sandbox**: kernels start through ``coursekit.kernel.sandbox.SandboxedKernelManager`` (bubblewrap: no
+  network, no other process, no file of the host but its Python, bounded memory, disk, processes and
+  CPU time); grading refuses to start without bwrap unless ``sandbox = False``;
+- **limits, explained**: a cell that fails on one of the sandbox's limits (MemoryError, a full disk,
+  no process left, the CPU time) gets a line saying which limit it hit, e.g. "your code wrote more than
+  200 MB"; processes a cell leaves running in the background are stopped after it, and the cell says
+  so: a cell's processes end with it;
 - **timeouts**: a cell running longer than ``timeout`` seconds is interrupted and gets the error
   "timed out after N s"; if the kernel does not come back from the interrupt it is restarted as below;
-- **dead kernels**: when the kernel dies (``os._exit``, a crash, the memory limit), the cell that
-  killed it gets an error saying so, a new kernel re-runs the cells that had run before it (their
+- **dead kernels**: when the kernel dies (``os._exit``, a crash, the memory or CPU limit), the cell
+  that killed it gets an error saying so, a new kernel re-runs the cells that had run before it (their
   outputs kept as they were), and execution continues with the next cell; each cell is tried once;
 - **kernels that do not start**: a kernel that dies before it answers (no cell has run yet, so it is
-  never the student's doing) is started again, up to ``start_attempts`` times. jupyter_client picks a
-  kernel's TCP ports before the kernel binds them, so two grading processes can pick the same port;
-  the loser dies with "Address already in use", and without a retry its whole notebook would score 0;
+  never the student's doing) is started again, up to ``start_attempts`` times;
 - **output cap**: a cell's output beyond ``max_output_chars`` characters is dropped, with a note;
 - **tamper guard**: before each grade cell the watched functions (numpy, builtins, helpers' checks)
   are restored, and a grade cell during which one was replaced fails (``coursekit.kernel.guard``).
   A kernel in which the guard cannot start (its Python cannot import coursekit) fails every grade
   cell, saying why: without the guard a grade cannot be trusted.
+
+What the kernel printed is made inert afterwards, by the next step of the pipeline
+(``coursekit.inert.InertOutputs``).
 """
 
 import atexit
@@ -37,6 +43,47 @@ GUARD_RESTORE = (
     "import coursekit.kernel.guard as __guard; __guard.restore(get_ipython().user_ns); del __guard"
 )
 GUARD_CHECK = "import coursekit.kernel.guard as __guard; print(__import__('json').dumps(__guard.changed())); del __guard"
+
+
+#: A cell's error that means it hit one of the sandbox's limits: (test on its ename and evalue and on
+#: whether the cell left processes behind, limit). EAGAIN is a process limit only for a cell that had
+#: started processes (a non-blocking socket raises it too).
+LIMIT_ERRORS = (
+    (lambda ename, evalue, forked: ename == "MemoryError", "memory"),
+    (lambda ename, evalue, forked: "[Errno 28]" in evalue, "disk"),  # ENOSPC: the tmpfs is full
+    (lambda ename, evalue, forked: ("[Errno 11]" in evalue and forked) or "can't start new thread" in evalue,
+     "processes"),
+)  # fmt: skip
+
+
+#: What a student reads when a cell hits a limit: (ename, message), formatted with the sandbox ``km``.
+LIMIT_MESSAGES = {
+    "memory": (
+        "MemoryLimit",
+        "this cell used more memory than grading allows ({km.memory_limit_mb} MB per process)",
+    ),
+    "disk": (
+        "DiskLimit",
+        "your code wrote more than {km.disk_limit_mb} MB (its folder, /tmp and its home share this limit)",
+    ),
+    "processes": (
+        "ProcessLimit",
+        "your code started more than {km.max_processes} processes and threads at once (the limit per submission)",
+    ),
+    "cpu": (
+        "CPULimit",
+        (
+            "the kernel used more than {km.cpu_limit_s} s of CPU time (the limit per process) and was stopped; "
+            "later cells ran in a new kernel"
+        ),
+    ),
+}
+
+
+def limit_message(limit, km):
+    """(ename, message) of a limit the sandbox ``km`` enforces, in the student's terms."""
+    ename, message = LIMIT_MESSAGES[limit]
+    return ename, message.format(km=km)
 
 
 def _error_of(reply):
@@ -60,6 +107,10 @@ class GuardedExecute(Execute):
         super().__init__(*args, **kwargs)
         if self.sandbox:
             self.kernel_manager_class = SandboxedKernelManager
+
+    @property
+    def _sandboxed(self):
+        return isinstance(self.km, SandboxedKernelManager)
 
     # --- execution with recovery from dead kernels -------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
@@ -93,6 +144,8 @@ class GuardedExecute(Execute):
                 except DeadKernelError:
                     survivors.remove(index)  # it killed the kernel this time: leave it out
                     return start
+            if survivors and self._sandboxed and self.km.stop_strays() < 0:
+                return start  # what the replayed cells left running outran the kills
             for index in range(start, len(self.nb.cells)):
                 cell = self.nb.cells[index]
                 grade = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
@@ -102,6 +155,10 @@ class GuardedExecute(Execute):
                         await self._silent(GUARD_RESTORE)
                     self._timed_out = False
                     await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+                    stopped = self._stop_strays(cell) if self._sandboxed else 0
+                    self._explain_limits(cell, forked=stopped != 0)
+                    if stopped < 0:
+                        self._kernel_stuck = True
                     if self._kernel_stuck:
                         self._kernel_stuck = False
                         return index + 1
@@ -116,33 +173,54 @@ class GuardedExecute(Execute):
                     if self._timed_out:
                         continue  # replaying it after a restart would only time out again
                 except DeadKernelError:
-                    self._add_error(
-                        cell,
-                        "KernelDied",
-                        "the kernel died while running this cell (os._exit, a crash, or more memory than "
-                        "the grading limit); later cells ran in a new kernel",
-                    )
+                    if self._sandboxed and self.km.death_cause() == "cpu":
+                        self._add_error(cell, *limit_message("cpu", self.km))
+                    else:
+                        self._add_error(
+                            cell,
+                            "KernelDied",
+                            "the kernel died while running this cell (os._exit, a crash, or more memory than "
+                            "the grading limit); later cells ran in a new kernel",
+                        )
                     return index + 1
                 survivors.append(index)
         return None
+
+    async def async_start_new_kernel(self, **kwargs):
+        # A sandbox that ends before the kernel opens its sockets fails here, a kernel that dies
+        # before it answers in async_start_new_kernel_client: both are started again.
+        attempts = max(1, self.start_attempts)
+        for attempt in range(1, attempts + 1):
+            try:
+                return await super().async_start_new_kernel(**kwargs)
+            except Exception as error:  # noqa: BLE001 -- whatever stopped it, a new kernel may start
+                await self._start_failed(attempt, attempts, error)
 
     async def async_start_new_kernel_client(self):
         attempts = max(1, self.start_attempts)
         for attempt in range(1, attempts + 1):
             try:
                 return await super().async_start_new_kernel_client()
-            except Exception as error:  # nbclient raises RuntimeError, or a timeout
-                if attempt == attempts:
-                    # nbclient unregisters its exit-time clean-up only after a started kernel; this
-                    # one was cleaned up already.
-                    atexit.unregister(self._cleanup_kernel)
-                    raise
-                # nbclient has shut the dead kernel down (and may have dropped its manager); a new
-                # kernel gets new ports.
-                self.log.warning("the grading kernel did not start (%s); starting another", error)
-                if self.km is None:
-                    self.km = self.create_kernel_manager()
+            except Exception as error:  # noqa: BLE001 -- nbclient raises RuntimeError, or a timeout
+                await self._start_failed(attempt, attempts, error)
                 await self.async_start_new_kernel()
+        return None
+
+    async def _start_failed(self, attempt, attempts, error):
+        """After a failed start: drop what is left of the kernel, then raise after the last attempt."""
+        if self.km is not None:
+            try:
+                if self.km.has_kernel:
+                    await ensure_async(self.km.shutdown_kernel(now=True))
+            finally:
+                await ensure_async(self.km.cleanup_resources())
+        if attempt == attempts:
+            # nbclient unregisters its exit-time clean-up only after a started kernel; this one is
+            # cleaned up already.
+            atexit.unregister(self._cleanup_kernel)
+            raise error
+        self.log.warning("the grading kernel did not start (%s); starting another", error)
+        self.km = self.create_kernel_manager()
 
     async def _silent(self, code, output=False, reply=False):
         """Run code in the kernel without recording anything; return its stdout, or its reply, when asked."""
@@ -159,6 +237,36 @@ class GuardedExecute(Execute):
                     break
         answer = await self.async_wait_for_reply(msg_id)
         return answer if reply else "".join(text)
+
+    def _explain_limits(self, cell, forked):
+        """Say which of the sandbox's limits a failed cell hit, once per limit (``forked``: the cell
+        left processes behind)."""
+        if not self._sandboxed or cell.cell_type != "code":
+            return
+        hit = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
+            hit += [limit for test, limit in LIMIT_ERRORS if test(ename, evalue, forked) and limit not in hit]
+        for limit in hit:
+            self._add_error(cell, *limit_message(limit, self.km))
+
+    def _stop_strays(self, cell):
+        """Stop the processes a cell left running; say so on the cell. -1: they outran the kills."""
+        if not self.km.stray_processes():
+            return 0
+        stopped = self.km.stop_strays()
+        if stopped:
+            left = "more than could be stopped; the kernel was restarted" if stopped < 0 else "stopped"
+            count = f"{stopped} " if stopped > 0 else ""
+            self._add_error(
+                cell,
+                "BackgroundProcesses",
+                f"this cell left {count}process(es) running in the background: {left} (a cell's processes "
+                "end with it)",
+            )
+        return stopped
 
     def _fail_if_tampered(self, cell, report):
         try:

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -39,8 +40,18 @@ def course(tmp_path_factory):
     return root
 
 
-def test_a_kernel_that_cannot_import_helpers_stops_grading(course, tmp_path):
-    python = python_without_helpers(tmp_path / "venv")
+@pytest.fixture
+def open_folder():
+    """A folder others can read, as a kernel's Python environment must be (grading as root, kernels run
+    as the unprivileged sandbox user); pytest's own temporary folders are private to the suite's user."""
+    folder = Path(tempfile.mkdtemp(prefix="canary-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_kernel_that_cannot_import_helpers_stops_grading(course, tmp_path, open_folder):
+    python = python_without_helpers(open_folder / "venv")
     assert subprocess.run([python, "-c", "import numpy, ipykernel"], check=False).returncode == 0
     # The course's "python3" kernel now runs that Python (JUPYTER_PATH comes first).
     spec = tmp_path / "jupyter" / "kernels" / "python3"

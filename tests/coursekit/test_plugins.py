@@ -102,7 +102,7 @@ def test_course_config_adds_starter_code_right_after_clear_solutions():
 @pytest.mark.parametrize(
     "converter, pipeline, expected",
     [
-        (Autograde, "autograde_preprocessors", {"Execute": "GuardedExecute"}),
+        (Autograde, "autograde_preprocessors", {"Execute": "GuardedExecute InertOutputs"}),
         (Autograde, "sanitize_preprocessors", {"DeduplicateIds": "DeduplicateIds ForgetForeignMetadata"}),
         (GenerateFeedback, "preprocessors", {"GetGrades": "GetGrades ClearHiddenTests ConciseErrors"}),
     ],

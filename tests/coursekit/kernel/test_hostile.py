@@ -3,8 +3,9 @@
 One course holds, for every assignment, submissions whose first graded function loops forever,
 kills the kernel, allocates past the memory limit, floods the output or warns; and, for
 Initialization, submissions that delete, edit, duplicate or re-label a test cell, fake passing,
-try to read private files, or hand in a renamed or broken notebook. They are all graded in one
-parallel run, with a 5 s cell time limit to keep the suite fast.
+try to read private files, display HTML that would run code where the notebook is shown, or hand in
+a renamed or broken notebook. They are all graded in one parallel run, with a 5 s cell time limit to
+keep the suite fast.
 """
 
 import hashlib
@@ -19,6 +20,7 @@ from coursekit.autograde import autograde
 from coursekit.course import assignments
 from coursekit.kernel.sandbox import bwrap_path
 from coursekit.release import release
+from tests.support import attacks
 from tests.support.course import (
     make_course,
     nbgrader_meta,
@@ -190,6 +192,9 @@ def hostile(tmp_path_factory):
         root=str(root), repo=str(source_notebook("initialization").parent.parent.parent)
     )
     add("private", add_cell_after(source, "initialize_parameters_zeros", probe), full)
+    html = add_cell_after(source, "initialize_parameters_zeros", attacks.HTML)
+    html.cells.insert(1, nbformat.v4.new_markdown_cell(attacks.MARKDOWN))
+    add("html-output", html, full)
     submit(root, "solution", "initialization", source, name)
     expected[("solution", "initialization")] = full
 
@@ -318,3 +323,37 @@ def test_a_resubmission_replaces_the_old_scores(hostile):
         ]
         assert len(submissions) == 1
         assert submissions[0].score == sum(points(source).values())
+
+
+def pages_showing(root, student, assignment):
+    """{what: HTML} of every page that shows a graded notebook: nbgrader's feedback page, formgrader's
+    manual-grading view (rendered as formgrader renders it), and the class report."""
+    from nbconvert import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    (feedback,) = (root / "feedback" / student / assignment).glob("*.html")
+    (graded,) = (root / "autograded" / student / assignment).glob("*.ipynb")
+    formgrade = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
+    resources = {"base_url": "", "assignment_id": assignment, "notebook_id": graded.stem, "submission_id": "s",
+                 "index": 0, "total": 1, "student": student, "notebook_path": str(graded)}  # fmt: skip
+    return {
+        "feedback": feedback.read_text(),
+        "formgrader": formgrade.from_filename(str(graded), resources=resources)[0],
+        "report": (root / "report.html").read_text(),
+    }
+
+
+def test_output_that_would_run_code_is_inert_wherever_the_notebook_is_shown(hostile):
+    root = hostile[0]
+    pages = pages_showing(root, "html-output", "initialization")
+    live = {what: attacks.live_code(page) for what, page in pages.items()}
+    assert not any(live.values()), live
+    graded = json.dumps(autograded(root, "html-output", "initialization"))
+    assert "application/javascript" not in graded and "image/svg+xml" not in graded
+
+
+def test_the_student_still_sees_their_text_tables_and_images(hostile):
+    page = pages_showing(hostile[0], "html-output", "initialization")["feedback"]
+    for shown in ("<th>alpha</th>", "<strong>bold</strong>", "<b>printed table</b>", "data:image/png;base64,",
+                  "&lt;script&gt;window.ATTACK = 8&lt;/script&gt; as text", "My answer:"):  # fmt: skip
+        assert shown in page, shown

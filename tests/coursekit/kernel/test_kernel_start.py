@@ -1,46 +1,46 @@
 """A grading kernel that dies before it answers is started again: no student loses a grade to it.
 
-jupyter_client picks a kernel's TCP ports before the kernel binds them, so two grading processes can
-pick the same port; the kernel that binds second dies with "Address already in use" before any cell
-has run. Here another socket holds the first kernel's shell port, as the other process would.
+Before any cell has run, a kernel's death is never the student's doing (a sandbox that could not be
+set up, a machine briefly out of processes). Here the first sandbox runs a command that exits at
+once instead of the kernel, as a kernel that crashes while it starts would.
 """
 
-import socket
+import multiprocessing
+import os
+import tempfile
+from pathlib import Path
 from typing import ClassVar
 
 import nbformat
 import pytest
 
 from coursekit.kernel.execute import GuardedExecute
-from coursekit.kernel.sandbox import SandboxedKernelManager
+from coursekit.kernel.sandbox import PRIVATE_PREFIX, SandboxedKernelManager
 
 CELL_TIMEOUT = 30  # seconds: generous, the cells are one line each
+#: Seconds a forked grading process gets for a one-cell notebook (a kernel start on a busy machine).
+FORKED_PATIENCE_S = 120
 
 
-class PortTakenOnce(SandboxedKernelManager):
-    """A kernel manager whose first kernel finds its shell port taken by another process's socket."""
+class DiesAtStartOnce(SandboxedKernelManager):
+    """A kernel manager whose first kernel exits before it opens its sockets."""
 
     starts: ClassVar[int] = 0
-    held: ClassVar[list] = []  # the sockets holding a port
 
     def format_kernel_cmd(self, extra_arguments=None):
-        # Called after the ports are chosen and written to the connection file, before the launch.
-        PortTakenOnce.starts += 1
-        if PortTakenOnce.starts == 1:
-            taken = socket.socket()
-            taken.bind((self.ip, self.shell_port))
-            taken.listen()
-            PortTakenOnce.held.append(taken)
-        return super().format_kernel_cmd(extra_arguments)
+        DiesAtStartOnce.starts += 1
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if DiesAtStartOnce.starts == 1:
+            # Everything after prlimit's "--" is the kernel's command: replace it by one that fails.
+            cut = len(cmd) - cmd[::-1].index("--")
+            cmd = [*cmd[:cut], "/bin/false"]
+        return cmd
 
 
 @pytest.fixture
-def port_taken_once():
-    PortTakenOnce.starts = 0
-    yield PortTakenOnce
-    for taken in PortTakenOnce.held:
-        taken.close()
-    PortTakenOnce.held.clear()
+def dies_at_start_once():
+    DiesAtStartOnce.starts = 0
+    return DiesAtStartOnce
 
 
 def graded_notebook():
@@ -66,16 +66,40 @@ def execute(folder, manager, **options):
     return nb
 
 
-def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, port_taken_once):
-    nb = execute(tmp_path, port_taken_once)
-    assert port_taken_once.starts == 2, "the first kernel died on its taken port; a second one graded"
+def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, dies_at_start_once):
+    nb = execute(tmp_path, dies_at_start_once)
+    assert dies_at_start_once.starts == 2, "the first kernel died at start; a second one graded"
     errors = [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
     assert not errors, errors
     assert [c.execution_count for c in nb.cells] == [1, 2]
 
 
-def test_without_a_retry_the_taken_port_fails_the_notebook(tmp_path, port_taken_once):
+def test_without_a_retry_the_dead_kernel_fails_the_notebook(tmp_path, dies_at_start_once):
     # The scenario above really kills a kernel: with one attempt, the notebook cannot be graded.
-    with pytest.raises(RuntimeError):
-        execute(tmp_path, port_taken_once, start_attempts=1)
-    assert port_taken_once.starts == 1
+    with pytest.raises(RuntimeError, match="ended"):
+        execute(tmp_path, dies_at_start_once, start_attempts=1)
+    assert dies_at_start_once.starts == 1
+    left = list(Path(tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}{os.getpid()}-*"))
+    assert not left, "the failed sandbox's private folder is left behind"
+
+
+def _grade_in_child(folder, result):
+    nb = execute(folder, SandboxedKernelManager)
+    result.put([o.output_type for c in nb.cells for o in c.outputs])
+
+
+def test_a_grading_process_forked_after_grading_starts_kernels(tmp_path):
+    # make autograde's workers are forks of a process that may have graded already (the canary, a
+    # service): whatever a kernel start leaves in the process (its event loop, threads) must not stop
+    # the forks' kernels from starting.
+    execute(tmp_path, SandboxedKernelManager)
+    context = multiprocessing.get_context("fork")
+    result = context.Queue()
+    child = context.Process(target=_grade_in_child, args=(tmp_path, result))
+    child.start()
+    child.join(FORKED_PATIENCE_S)
+    if child.is_alive():
+        child.kill()
+        pytest.fail(f"the forked grading process did not grade a one-cell notebook in {FORKED_PATIENCE_S} s")
+    assert child.exitcode == 0
+    assert result.get(timeout=1) == [], "no cell failed"

@@ -1,0 +1,96 @@
+"""The grading sandbox against a hostile student (issue 22): every attack in one kernel, as the suite's user.
+
+One notebook (tests/support/attacks.py) tries each attack in turn while the grading process holds
+secrets of its own: a variable in its environment, a private key in its home (a folder outside /tmp,
+as a real home is), a course folder with source notebooks and a gradebook, a TCP port and an abstract
+Unix socket listening for the token. tests/system/test_sandbox.py runs the same notebook with grading
+done as the graders' account and as root.
+"""
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import psutil
+import pytest
+from jupyter_core.utils import run_sync
+
+from coursekit.kernel.sandbox import MAX_MESSAGE_BYTES, PRIVATE_PREFIX, SandboxedKernelManager
+from tests.support import REPO, attacks
+from tests.support.attacks import SECRET_VARIABLE, make_targets, stray_processes
+
+
+def grader_resources():
+    """This process's open descriptors and its sandboxes' private folders."""
+    run_sync(asyncio.sleep)(0)  # the event loop that every kernel of this process uses: made once, kept
+    folders = {p.name for p in Path(tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}{os.getpid()}-*")}
+    return len(os.listdir("/proc/self/fd")), folders
+
+
+@pytest.fixture(scope="module")
+def attacked():
+    """The attack notebook, graded once in this process (see ``attacks.verdicts`` for the fields)."""
+    with attacks.grading_side("dnn-sandbox-test-") as (token, listener, base):
+        targets, home, folder, gradebook = make_targets(base, token, listener)
+        saved = {name: os.environ.get(name) for name in (SECRET_VARIABLE, "HOME")}
+        os.environ.update({SECRET_VARIABLE: f"secret-{token}", "HOME": str(home)})
+        try:
+            before = grader_resources()
+            nb = attacks.execute(attacks.notebook(targets), folder)
+            yield SimpleNamespace(
+                resources=(before, grader_resources()), nb=nb, found=attacks.found(nb), token=token,
+                grader=" ".join(psutil.Process().cmdline()) + " ", received=listener.received,
+                left=stray_processes(token), gradebook=gradebook.read_bytes(), not_uids={0},
+            )  # fmt: skip
+        finally:
+            for name, value in saved.items():
+                os.environ.pop(name) if value is None else os.environ.update({name: value})
+
+
+@pytest.mark.parametrize("attack", attacks.ATTACKS)
+def test_the_attack_fails_and_a_limit_says_so(attacked, attack):
+    assert not attacks.verdicts(attacked)[attack]
+
+
+def test_the_kernel_gets_only_the_allowed_environment(attacked):
+    allowed = {"PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "IPYTHONDIR", "MPLCONFIGDIR", "PWD", "SHLVL", "_"}
+    allowed |= set(SandboxedKernelManager.class_traits()["env_allowed"].default())
+    set_by_ipykernel = {"MPLBACKEND", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "TERM",
+                        "PYDEVD_USE_FRAME_EVAL"}  # fmt: skip
+    assert set(attacked.found["env"]["own"]) <= allowed | set_by_ipykernel
+
+
+def test_the_grader_keeps_nothing_of_its_sandboxes(attacked):
+    # The attacks cost a kernel (the CPU limit): a long-running grading process must not leak a
+    # descriptor or a folder per kernel.
+    (fds_before, folders_before), (fds_after, folders_after) = attacked.resources
+    assert fds_after <= fds_before
+    assert folders_after <= folders_before
+
+
+#: A grading process that runs a one-cell notebook displaying ``size`` characters, twice (a small
+#: one, then a huge one), and prints its peak memory (KiB) after each.
+PEAK_AFTER_DISPLAY = """
+import resource, sys, tempfile, nbformat
+from tests.support import attacks
+for size in (1_000, {size}):
+    cell = nbformat.v4.new_code_cell(f"display({{{{'text/plain': 'x' * {{size}}}}}}, raw=True)")
+    attacks.execute(nbformat.v4.new_notebook(cells=[cell], metadata=attacks.KERNEL), tempfile.mkdtemp())
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+#: What one kernel's message may take of the grader's memory at most (the limit, and as much again).
+MESSAGE_MEMORY_KIB = 2 * (MAX_MESSAGE_BYTES >> 10)
+HUGE_DISPLAY = MAX_MESSAGE_BYTES + (1 << 20)
+
+
+def test_one_huge_message_cannot_fill_the_graders_memory():
+    script = PEAK_AFTER_DISPLAY.format(size=HUGE_DISPLAY)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    small, huge = (int(line) for line in result.stdout.split())
+    assert huge - small < MESSAGE_MEMORY_KIB, f"the grader's peak memory grew by {(huge - small) >> 10} MiB"
