@@ -21,6 +21,7 @@ from coursekit.plugins import (
     ConciseErrors,
     ForgetForeignMetadata,
     PrivateSubmit,
+    SafeCollect,
     StarterCode,
     inserted_after,
     replaced,
@@ -43,6 +44,9 @@ c.CourseDirectory.course_id = "improving-dnn"
 # deploy/jupyter/student/nbgrader_config.py is the students' side of the same settings.
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", "/usr/local/share/nbgrader/exchange")
 c.ExchangeFactory.submit = PrivateSubmit
+# nbgrader collect reads each submission as data: regular files only, never through a link (a student's
+# link to a source notebook would otherwise be collected as the solutions).
+c.ExchangeFactory.collect = SafeCollect
 
 # What students see in place of a solution.
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"

@@ -9,7 +9,8 @@
     python -m coursekit worker tls://HOST:PORT --credentials DIR   # a grading worker on another machine
 
 autograde and serve exit 2, recording nothing, when the grading environment fails the canary
-(``coursekit.workers``).
+(``coursekit.workers``); serve exits 3 when another service serves the course already; worker exits
+2 when its TLS credentials are missing, expired or refused by the scheduler.
 """
 
 import argparse
@@ -17,10 +18,6 @@ import ast
 import sys
 
 from coursekit import COURSE_ROOT
-from coursekit.autograde import CanaryFailed, autograde
-from coursekit.course import assignments, gradebook_url
-from coursekit.release import release, validate, write_offline
-from coursekit.report import write_report
 
 
 def main(argv=None):
@@ -59,10 +56,16 @@ def main(argv=None):
     command.add_argument("--name", help="this worker's name in the scheduler's logs")
     args = parser.parse_args(argv)
 
+    # Each command imports what it needs: the grading service and its workers start (and restart) sooner.
     if args.command == "release":
+        from coursekit.course import assignments
+        from coursekit.release import release
+
         released = release(args.root, args.assignment or assignments(args.root))
         print(f"released: {', '.join(released)}")
     elif args.command == "autograde":
+        from coursekit.autograde import CanaryFailed, autograde
+
         try:
             autograde(args.root, args.assignment, jobs=args.jobs, students=args.student)
         except CanaryFailed as error:
@@ -78,10 +81,16 @@ def main(argv=None):
             overrides["workers"] = args.workers
         return serve(args.root, **overrides)
     elif args.command == "worker":
-        from coursekit.service.engine import run_worker
+        from coursekit.service.engine import CredentialsRefused, run_worker
 
-        run_worker(args.scheduler, args.root, args.credentials, name=args.name)
+        try:
+            run_worker(args.scheduler, args.root, args.credentials, name=args.name)
+        except (CredentialsRefused, FileNotFoundError) as error:
+            print(error, file=sys.stderr)
+            return 2
     elif args.command == "html":
+        from coursekit.release import write_offline
+
         try:
             pages = write_offline(args.root, args.assignment, to=args.to)
         except FileNotFoundError as error:
@@ -89,8 +98,13 @@ def main(argv=None):
             return 1
         print(f"wrote {len(pages)} page(s): {', '.join(str(p) for p in pages)}")
     elif args.command == "report":
+        from coursekit.course import gradebook_url
+        from coursekit.report import write_report
+
         print(f"wrote {write_report(args.root, gradebook_url(args.root), args.assignment, to=args.to)}")
     else:
+        from coursekit.release import validate
+
         results = validate(args.notebook, invert=args.invert)
         for kind, cells in results.items():
             for cell in cells:

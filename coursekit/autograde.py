@@ -1,9 +1,12 @@
 """Grade a whole class: plan -> grade -> record -> report.
 
-- **plan**: which submissions to grade (submitted/<student>/<assignment>/, optionally some students);
+- **plan**: which submissions to grade (submitted/<student>/<assignment>/, optionally some students),
+  and each one's deadline (due date and extension) from the course gradebook;
 - **grade**: ``jobs`` worker processes, each a ``coursekit.workers.Grader`` that first runs the
-  canary (the source solutions must get full marks there), then grades submissions and writes their
-  feedback against a private scratch gradebook;
+  canary (the source solutions must get full marks there; a canary that passed before in an
+  unchanged environment is not run again), then grades submissions -- each read as data, regular
+  files only (``coursekit.submission``) -- and writes their feedback against a private scratch
+  gradebook that holds the submission's deadline;
 - **record**: this process alone writes each Outcome into the course gradebook
   (``coursekit.gradebook.record``), and only once every worker's canary has passed: a broken grading
   environment stops the run with ``CanaryFailed`` before the course gradebook is touched;
@@ -46,12 +49,15 @@ def autograde(root=COURSE_ROOT, assignments=None, jobs=None, students=None, stre
     with course.nbgrader_environment():
         outcomes, canaries = grade_and_record(root, assignments, tasks, jobs, stream)
         report(root, assignments, outcomes, stream)
+    cached = sum(n for _, n in canaries.values())
     print(
         f"canary: every source solution got full marks in {len(canaries)} worker(s), "
-        f"{sum(canaries.values()):.1f} s in all ({len(assignments)} assignment(s) per worker)",
+        f"{sum(s for s, _ in canaries.values()):.1f} s in all ({len(assignments)} assignment(s) per worker"
+        + (f"; {cached} passed before in this environment, not run again" if cached else "")
+        + ")",
         file=stream,
     )
-    problems = sum(len(o.explained) for o in outcomes)
+    problems = sum(len(o.explained) + len(o.refused) for o in outcomes)
     print(
         f"graded {len(tasks)} submissions in {time.perf_counter() - start:.1f} s with {jobs} worker(s); "
         f"{problems} problem(s) in problems.csv; grades.csv, summary.csv, tamper_report.csv and "
@@ -77,7 +83,13 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
     """Grade ``tasks`` in worker processes and record each Outcome; return (outcomes, canary seconds by worker)."""
     from nbgrader.api import Gradebook
 
+    from coursekit.gradebook import Deadlines, read_deadlines
+
     db_url = course.gradebook_url(root)
+    deadlines = Deadlines()  # a course without a gradebook yet has no due dates
+    if not db_url.startswith("sqlite:///") or Path(db_url.removeprefix("sqlite:///")).exists():
+        with Gradebook(db_url) as book:
+            deadlines = read_deadlines(book)
     n_workers = min(jobs, len(tasks))
     progress, outcomes, canaries = Progress(len(tasks), stream), [], {}
     with (
@@ -97,13 +109,13 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
                 gradebook.record(course_gradebook, outcome)
             recorded = len(outcomes)
 
-        futures = [pool.submit(workers.grade, a, s) for a, s in tasks]
+        futures = [pool.submit(workers.grade, a, s, deadlines.of(a, s)) for a, s in tasks]
         try:
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes.append(outcome)
                 progress.update(outcome)
-                canaries[outcome.worker] = outcome.canary_seconds
+                canaries[outcome.worker] = (outcome.canary_seconds, outcome.canaries_cached)
                 # Nothing is recorded until every worker has shown that its canaries passed.
                 if len(canaries) == n_workers:
                     record_waiting()
@@ -131,7 +143,7 @@ def report(root, assignments, outcomes, stream):
                 f"feedback for {outcome.student}/{outcome.assignment} failed: {outcome.feedback_error}",
                 file=stream,
             )
-    problems = [p for o in outcomes for p in o.explained]
+    problems = [p for o in outcomes for p in o.explained + o.refused]
     db_url = course.gradebook_url(root)
     tables.write_tables(root, assignments, problems, db_url)
     tamper.scan_submissions(root, assignments, Path(root) / "tamper_report.csv")

@@ -119,6 +119,12 @@ def deferred_page(notebook, when):
     )
 
 
+def refused_note(messages):
+    """A note (HTML) on the files of a submission that were not read (``coursekit.submission``)."""
+    items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
+    return f"<div class='coursekit-refused'><p>Not read from your submission:</p><ul>{items}</ul></div>"
+
+
 def with_note(page, note):
     """An HTML page with ``note`` (HTML) at the top of its body."""
     if not note:

@@ -6,6 +6,9 @@ automatic scores, so that grading again never counts a submission twice. The gra
 default, PostgreSQL when ``CourseDirectory.db_url`` says so.
 """
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
 from nbgrader.api import Gradebook, MissingEntry
 
 
@@ -66,3 +69,72 @@ def _zero(gradebook, problem):
     for grade in submitted.grades:
         grade.auto_score = 0.0
         grade.needs_manual_grade = False
+
+
+# --- deadlines: read from the course gradebook, for every grader and the grading service --------------
+@dataclass(frozen=True)
+class Deadline:
+    """When one student's submission of one assignment is due: the assignment's due date and their extension.
+
+    Both as nbgrader's gradebook holds them: ``due`` a naive UTC datetime (None: no due date),
+    ``extension`` a timedelta (None: none). A grader puts them into its scratch gradebook before it
+    grades, so that nbgrader's own late penalty (``LateSubmissionPlugin``) is computed as it would be
+    in the course gradebook.
+    """
+
+    due: datetime | None = None
+    extension: timedelta | None = None
+
+    @property
+    def instant(self):
+        """The effective due date as a Unix time, or None: comparable with any other instant."""
+        if self.due is None:
+            return None
+        return (self.due + (self.extension or timedelta())).replace(tzinfo=timezone.utc).timestamp()
+
+    def late(self, when):
+        """Whether a submission made at Unix time ``when`` is late."""
+        return self.instant is not None and when > self.instant
+
+    def passed(self, now):
+        """Whether this deadline has passed at Unix time ``now``."""
+        return self.instant is not None and now >= self.instant
+
+
+#: No due date, no extension.
+NO_DEADLINE = Deadline()
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Every assignment's due date and every student's extension, as the course gradebook holds them."""
+
+    dues: dict = field(default_factory=dict)  # {assignment: naive UTC datetime or None}
+    extensions: dict = field(default_factory=dict)  # {(assignment, student): timedelta}
+
+    def of(self, assignment, student):
+        return Deadline(self.dues.get(assignment), self.extensions.get((assignment, student)))
+
+
+def read_deadlines(gradebook):
+    """The Deadlines of an open nbgrader ``gradebook``: one query for the due dates, one for the extensions."""
+    from nbgrader.api import Assignment, SubmittedAssignment
+
+    session = gradebook.db
+    dues = {name: due for name, due in session.query(Assignment.name, Assignment.duedate)}
+    extensions = {
+        (assignment, student): extension
+        for assignment, student, extension in session.query(
+            Assignment.name, SubmittedAssignment.student_id, SubmittedAssignment.extension
+        )
+        .join(SubmittedAssignment.assignment)
+        .filter(SubmittedAssignment.extension.isnot(None))
+    }
+    return Deadlines(dues, extensions)
+
+
+def set_deadline(gradebook, assignment, student, deadline):
+    """Put ``deadline`` (a Deadline) into a grader's scratch ``gradebook`` for one submission's grading."""
+    gradebook.update_or_create_assignment(assignment, duedate=deadline.due)
+    gradebook.update_or_create_student(student)
+    gradebook.update_or_create_submission(assignment, student, extension=deadline.extension)

@@ -5,7 +5,7 @@
   DeduplicateIds; executing (Autograde.autograde_preprocessors): nbgrader's Execute replaced by
   ``coursekit.kernel.execute.GuardedExecute``, followed by ``coursekit.inert.InertOutputs``;
 - feedback (GenerateFeedback): ClearHiddenTests and ``ConciseErrors`` right after GetGrades;
-- the exchange (ExchangeFactory.submit): ``PrivateSubmit``.
+- the exchange (ExchangeFactory.submit, .collect): ``PrivateSubmit``, ``SafeCollect``.
 
 ``inserted_after`` and ``replaced`` build those pipelines from nbgrader's defaults (e.g.
 ``GenerateAssignment.class_traits()["preprocessors"].default()``), so that a step nbgrader adds in a
@@ -15,9 +15,12 @@ later release is kept; they fail loudly if the step they anchor on is gone.
 import os
 import stat
 
+from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
+
+from coursekit import submission
 
 
 def inserted_after(steps, anchor, *new):
@@ -192,3 +195,28 @@ class PrivateSubmit(ExchangeSubmit):
                 os.chmod(os.path.join(dirname, sub), 0o750)
         # Group-writable so that graders can remove it, as nbgrader intends; closed to others.
         os.chmod(dest, 0o2770)
+
+
+class SafeCollect(ExchangeCollect):
+    """nbgrader's collect, reading each submission as data (``coursekit.submission``).
+
+    nbgrader's own copies the inbound folder with ``shutil.copytree``, which follows symbolic links with
+    the graders' rights: a student's link to the instructor's source notebook became a submitted/ copy
+    of the solutions, and a named pipe stopped the collect. This copies regular files only, within the
+    kit's caps (``SubmissionLimits``), and writes what it left out, and why, into the submission
+    (``coursekit.submission.REFUSED_FILE``), which ``make autograde`` explains on the student's page.
+    """
+
+    def do_copy(self, src, dest, log=None):
+        try:
+            snapshot = submission.read(src, submission.SubmissionLimits(parent=self).limits())
+        except submission.FolderUnreadable as error:
+            snapshot = submission.Snapshot(refused=[submission.Refusal("", error.reason)])
+        snapshot.files.pop(submission.REFUSED_FILE, None)  # only this collect writes one
+        os.makedirs(dest, exist_ok=True)
+        submission.write(snapshot.files, dest)
+        if snapshot.refused:
+            with open(os.path.join(dest, submission.REFUSED_FILE), "wb") as out:
+                out.write(submission.refusals_file(snapshot.refused))
+            for refusal in snapshot.refused:
+                self.log.warning("%s: %s", src, refusal.message)

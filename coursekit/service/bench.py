@@ -1,7 +1,7 @@
 """The grading service's benchmark (a script, not a test): latency on submit, and a deadline burst.
 
     python -m coursekit.service.bench            # `make bench-service`
-    python -m coursekit.service.bench --latency 20 --burst 40
+    python -m coursekit.service.bench --latency 20 --restarts 5 --burst 40
 
 A course with the Initialization assignment, an exchange in a scratch folder, and the service started
 as ``python -m coursekit serve`` (a real scheduler and worker processes). A submission appears in the
@@ -10,6 +10,9 @@ submission_secret.txt), in one rename; it is "fetchable" when its feedback page 
 feedback folder under its secret's hash, where ``nbgrader fetch_feedback`` looks.
 
 - latency: LATENCY submissions of the solution, one at a time, with 2 workers: p50 and p95;
+- restart: RESTARTS times, the service stopped (SIGTERM), a submission dropped, the service started
+  again: seconds until it serves, and until that submission's feedback is fetchable (the canaries
+  passed before: the grading environment is unchanged);
 - burst: BURST submissions (a third correct, a third with one exercise raising, a third not valid
   JSON) dropped at once, with 1 and 2 workers: time until the last feedback is fetchable; next to
   ``coursekit.autograde`` (``make autograde``) on the same files with as many workers, in the same run.
@@ -54,6 +57,7 @@ class Bench:
         self.name = course.source_notebook(ASSIGNMENT).name
         self.inbound = self.exchange / COURSE_ID / "inbound"
         self.feedback = self.exchange / COURSE_ID / "feedback"
+        self.starts, self.ready = {}, {}
         self.reset()
 
     def reset(self):
@@ -83,21 +87,35 @@ class Bench:
     def drop(self, staged):
         staged.rename(self.inbound / staged.name)
 
-    def serve(self, root, workers):
-        """Start the service on ``root``; return (process, log path) once its workers are warm."""
+    def serve(self, root, workers, ready=True):
+        """Start the service on ``root``; return (process, log path, seconds until it serves) once it
+        serves, and (``ready``) once its workers say they are ready."""
         log = self.base / f"serve-{workers}.log"
-        with open(log, "w") as out:  # the service keeps its own copy of the file open
+        start = time.perf_counter()
+        with open(log, "a") as out:  # the service keeps its own copy of the file open
             process = subprocess.Popen(
                 [sys.executable, "-m", "coursekit", "--root", str(root), "serve", "--workers", str(workers),
                  "--policy", "require_owner=False"],
                 stdout=out, stderr=subprocess.STDOUT, env=course.scripts_on_path(os.environ),
             )  # fmt: skip
+        serving = self.until(process, log, lambda text: text.count("serving ") > self.starts.get(log, 0))
+        self.starts[log] = self.starts.get(log, 0) + 1
+        serving -= start
+        if ready:
+            before = self.ready.get(log, 0)
+            self.until(process, log, lambda text: text.count(") ready: ") >= before + workers)
+            self.ready[log] = before + workers
+        return process, log, serving
+
+    @staticmethod
+    def until(process, log, condition):
+        """perf_counter() when ``condition(log's text)`` first holds; raises if the service stops first."""
         deadline = time.monotonic() + PATIENCE_S
-        while "serving " not in log.read_text():
+        while not condition(log.read_text()):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
-        return process, log
+                raise RuntimeError(f"the service did not get there:\n{log.read_text()[-3000:]}")
+            time.sleep(0.01)
+        return time.perf_counter()
 
     @staticmethod
     def wait_for(pages):
@@ -120,7 +138,7 @@ def stop(process):
 def latency(bench, n):
     bench.reset()
     root = new_course([ASSIGNMENT])
-    process, _ = bench.serve(root, 2)
+    process, _, _ = bench.serve(root, 2)
     try:
         times = []
         for i in range(n):
@@ -133,13 +151,34 @@ def latency(bench, n):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def restarts(bench, n):
+    """[(seconds until the service serves, until the feedback of a submission made while it was down)]."""
+    bench.reset()
+    root = new_course([ASSIGNMENT])
+    process, _, _ = bench.serve(root, 2)  # the first start: canaries, then cached
+    times = []
+    try:
+        for i in range(n):
+            stop(process)
+            staged, page = bench.make(f"restart-{i}")
+            bench.drop(staged)
+            start = time.perf_counter()
+            process, _, serving = bench.serve(root, 2, ready=False)
+            bench.wait_for([page])
+            times.append((serving, time.perf_counter() - start))
+    finally:
+        stop(process)
+        shutil.rmtree(root, ignore_errors=True)
+    return times
+
+
 def burst(bench, n, workers):
     """(service seconds, autograde seconds, grades equal) for ``n`` submissions dropped at once."""
     bench.reset()
     root = new_course([ASSIGNMENT])
     kinds = ("correct", "partly-wrong", "broken")
     made = [bench.make(f"burst{workers}-{i:02d}", kinds[i % 3]) for i in range(n)]
-    process, _ = bench.serve(root, workers)
+    process, _, _ = bench.serve(root, workers)
     try:
         for staged, _ in made:
             bench.drop(staged)
@@ -172,6 +211,9 @@ def _scores(root):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=int, default=20, help="submissions, one at a time (default 20)")
+    parser.add_argument(
+        "--restarts", type=int, default=5, help="restarts with a submission waiting (default 5)"
+    )
     parser.add_argument("--burst", type=int, default=40, help="submissions dropped at once (default 40)")
     args = parser.parse_args(argv)
     bench = Bench()
@@ -185,6 +227,17 @@ def main(argv=None):
             f"latency, submit -> feedback fetchable, {args.latency} submissions, 2 workers: "
             f"p50 {statistics.median(times):.2f} s, p95 {quantiles[18]:.2f} s, max {max(times):.2f} s"
         )
+        if args.restarts:
+            measured = restarts(bench, args.restarts)
+            serving = [s for s, _ in measured]
+            fetchable = [f for _, f in measured]
+            print(
+                f"restart, {args.restarts} times, 2 workers, a submission waiting: serving after "
+                f"p50 {statistics.median(serving):.2f} s (max {max(serving):.2f} s), its feedback fetchable after "
+                f"p50 {statistics.median(fetchable):.2f} s (max {max(fetchable):.2f} s)"
+            )
+        if not args.burst:
+            return
         print(
             f"| workers | service: last of {args.burst} fetchable (s) | make autograde (s) | service / autograde throughput | grades equal |"
         )

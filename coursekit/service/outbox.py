@@ -1,26 +1,38 @@
-"""What the service does with a graded submission: record it, and give the student their feedback.
+"""What the service keeps on disk, and does with a graded submission: record it, and give the student their feedback.
 
-- the course gradebook, through its single writer ``coursekit.gradebook.record``, if the submission
-  counts (``GradingService.counts``);
-- the course folders, for the counted submission: submitted/, autograded/ and feedback/
-  <student>/<assignment>/, as ``nbgrader collect`` and ``make autograde`` leave them, so that
+The service's folder (``GradingService.state_directory``, the graders' only) holds, per submission
+key, what a restart needs to carry on where the last process stopped, without grading again:
+
+- ``spool/<key>/``: the submission as the service read it from the exchange (its files, regular
+  ones only); later changes to the student's folder change nothing;
+- ``results/<key>.pickle``: a worker's JobResult, kept until it is recorded and released;
+- ``outbox/<key>/<kind>/``: feedback pages ready to release (``now``, ``deferred``, ``full`` at the
+  due date).
+
+Each is written into a temporary name and renamed into place, so that a crash leaves it whole or
+absent. And the actions, each idempotent (``coursekit.service.ledger``'s outbox says which are left):
+
+- ``record``: the course gradebook, through its single writer ``coursekit.gradebook.record``, and the
+  course folders submitted/, autograded/ and feedback/<student>/<assignment>/, as ``nbgrader
+  collect`` and ``make autograde`` leave them (submitted/ with the service's timestamp.txt), so that
   formgrader and a later ``make autograde`` see what the gradebook holds;
-- the student's feedback, released through nbgrader's exchange (``release_feedback`` on a staging
-  folder), so that ``nbgrader fetch_feedback`` and the Assignments tab find it under the submission's
-  own secret. Before the due date it may be the score or the public checks only; the full pages are
-  kept in the service's folder and released when the due date passes.
+- ``release``: the feedback through nbgrader's exchange (``release_feedback`` on a staging folder),
+  under the submission's own secret (kept in the ledger), where ``nbgrader fetch_feedback`` and the
+  Assignments tab find it.
 """
 
+import pickle
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.utils import parse_utc
+from nbgrader.api import Gradebook
 
-from coursekit import feedback, gradebook
+from coursekit import feedback, gradebook, submission
 from coursekit.course import api_error, nbgrader_api
+from coursekit.service import faults
 
 SIDE_FILES = ("timestamp.txt", "submission_secret.txt")
 
@@ -31,66 +43,136 @@ def max_scores(db_url, assignment):
         return {nb.name: nb.max_score for nb in book.find_assignment(assignment).notebooks}
 
 
-def due_date(db_url, assignment):
-    """The assignment's due date in the course gradebook (naive UTC datetime), or None."""
-    with Gradebook(db_url) as book:
-        try:
-            return book.find_assignment(assignment).duedate
-        except MissingEntry:
-            return None
-
-
-def is_late(timestamp, due):
-    return due is not None and parse_utc(timestamp) > due
+def timestamp_text(when):
+    """A Unix time as nbgrader writes timestamp.txt (UTC): what the gradebook and the pages show."""
+    return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
 
 def scores(outcome, maxima):
-    """({notebook: score}, total, max total) of an Outcome; notebooks that could not be graded score 0."""
+    """({notebook: score}, total, max total) of an Outcome, after nbgrader's late penalty; notebooks that
+    could not be graded score 0."""
     broken = {p.notebook.removesuffix(".ipynb") for p in outcome.problems}
-    per_notebook = {
-        name: 0.0 if name in broken or name not in outcome.notebooks else
-        sum(s or 0.0 for s in outcome.notebooks[name].grades.values())
-        for name in maxima
-    }  # fmt: skip
+    per_notebook = {}
+    for name in maxima:
+        graded = outcome.notebooks.get(name)
+        if name in broken or graded is None:
+            per_notebook[name] = 0.0
+            continue
+        score = sum(s or 0.0 for s in graded.grades.values())
+        per_notebook[name] = max(0.0, score - (graded.late_submission_penalty or 0.0))
     return per_notebook, sum(per_notebook.values()), sum(maxima.values())
 
 
+class ReleaseFailed(RuntimeError):
+    """nbgrader's release_feedback did not put a page into the exchange."""
+
+
 class Outbox:
-    """Records results in the course at ``root`` and releases feedback from the service's ``state`` folder."""
+    """The service's folder ``state`` for the course at ``root`` (see the module's docstring)."""
 
     def __init__(self, root, state, db_url):
         self.root, self.state, self.db_url = Path(root), Path(state), db_url
-        self.kept = self.state / "feedback"  # full feedback held back until the due date: <key>/
+        for name in ("spool", "results", "outbox"):
+            (self.state / name).mkdir(parents=True, exist_ok=True)
 
-    def record(self, submission_files, result):
-        """Write the counted ``result`` into the course gradebook and the course folders."""
+    def _atomically(self, target, fill):
+        """Make ``target`` (a folder) by ``fill(temporary folder)`` and one rename."""
+        target = Path(target)
+        temporary = Path(tempfile.mkdtemp(prefix=".partial-", dir=target.parent))
+        try:
+            fill(temporary)
+            shutil.rmtree(target, ignore_errors=True)
+            temporary.rename(target)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+
+    # --- what the service keeps -------------------------------------------------------------------------
+    def spool(self, key, files):
+        self._atomically(self.state / "spool" / key, lambda folder: submission.write(files, folder))
+
+    def spooled(self, key):
+        """The files of submission ``key`` as the service read them, or None."""
+        folder = self.state / "spool" / key
+        if not folder.is_dir():
+            return None
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+        }
+
+    def keep_result(self, key, result):
+        path = self.state / "results" / f"{key}.pickle"
+        handle, temporary = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+        with open(handle, "wb") as out:
+            pickle.dump(result, out)
+        Path(temporary).replace(path)
+
+    def result(self, key):
+        """The JobResult kept for ``key``, or None. (Only the graders' account writes this folder.)"""
+        path = self.state / "results" / f"{key}.pickle"
+        if not path.exists():
+            return None
+        with open(path, "rb") as kept:
+            return pickle.load(kept)  # written by this service alone, into its private folder
+
+    def stage(self, key, kind, pages):
+        """Keep ``pages`` ({<notebook>.html: bytes}) to release as feedback ``kind`` of ``key``."""
+        (self.state / "outbox" / key).mkdir(exist_ok=True)
+        self._atomically(self.state / "outbox" / key / kind, lambda folder: submission.write(pages, folder))
+
+    def staged(self, key, kind):
+        folder = self.state / "outbox" / key / kind
+        return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.is_dir() else {}
+
+    def unstage(self, key, kind):
+        shutil.rmtree(self.state / "outbox" / key / kind, ignore_errors=True)
+
+    def sweep_partial(self):
+        """Remove what a kill left half written (``_atomically``'s temporary folders and files)."""
+        for name in ("spool", "results", "outbox"):
+            for path in (self.state / name).glob(".partial-*"):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+    def kept_keys(self):
+        """The keys of every submission something is kept for."""
+        keys = {p.name for p in (self.state / "spool").iterdir() if not p.name.startswith(".")}
+        keys |= {p.name for p in (self.state / "outbox").iterdir() if not p.name.startswith(".")}
+        keys |= {p.name.removesuffix(".pickle") for p in (self.state / "results").glob("*.pickle")}
+        return keys
+
+    def discard(self, key):
+        """Forget everything kept for ``key`` (it is recorded and released)."""
+        shutil.rmtree(self.state / "spool" / key, ignore_errors=True)
+        shutil.rmtree(self.state / "outbox" / key, ignore_errors=True)
+        (self.state / "results" / f"{key}.pickle").unlink(missing_ok=True)
+
+    # --- the actions -------------------------------------------------------------------------------------
+    def record(self, files, result, submitted):
+        """Write the counted ``result`` into the course gradebook and the course folders.
+
+        ``files``: the submission's files; its timestamp.txt is the service's (``submitted``, a Unix
+        time), as the gradebook records it.
+        """
         outcome = result.outcome
         with Gradebook(self.db_url) as book:
             gradebook.record(book, outcome)
-        for step, files in (
-            ("submitted", submission_files),
+        faults.point("recorded-gradebook")
+        files = {**files, "timestamp.txt": timestamp_text(submitted).encode()}
+        for step, data in (
+            ("submitted", files),
             ("autograded", result.graded),
             ("feedback", result.feedback),
         ):
             folder = self.root / step / outcome.student / outcome.assignment
-            shutil.rmtree(folder, ignore_errors=True)
-            for name, data in files.items():
-                (folder / name).parent.mkdir(parents=True, exist_ok=True)
-                (folder / name).write_bytes(data)
-
-    def keep(self, key, pages):
-        """Keep the full feedback pages of submission ``key`` ({file name: bytes}) for the due date."""
-        folder = self.kept / key
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, data in pages.items():
-            (folder / name).write_bytes(data)
-
-    def kept_pages(self, key):
-        folder = self.kept / key
-        return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.is_dir() else {}
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            self._atomically(folder, lambda target, data=data: submission.write(data, target))
+        faults.point("recorded-folders")
 
     def release(self, student, assignment, secret, timestamp, pages):
-        """Release ``pages`` ({<notebook>.html: bytes}) as the feedback of one submission; '' or the error."""
+        """Release ``pages`` ({<notebook>.html: bytes}) as the feedback of one submission; raises ReleaseFailed."""
         staging = Path(tempfile.mkdtemp(prefix="release-", dir=self.state))
         try:
             folder = staging / student / assignment
@@ -102,7 +184,8 @@ class Outbox:
             (folder / "submission_secret.txt").write_text(secret)
             api = nbgrader_api(self.root, feedback_directory=staging)
             result = api.release_feedback(assignment, student_id=student)
-            return "" if result["success"] else api_error(result)
+            if not result["success"]:
+                raise ReleaseFailed(api_error(result))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 

@@ -13,7 +13,9 @@ import secrets
 import shutil
 import subprocess
 import sys
+import sysconfig
 import urllib.request
+import venv
 from pathlib import Path
 
 import nbformat
@@ -207,3 +209,12 @@ def scores(root, assignment, student):
             for notebook in submission.notebooks
             for grade in notebook.grades
         }
+
+
+def python_without_helpers(folder):
+    """A virtual environment that sees this one's packages (numpy, ipykernel, ...) but not helpers."""
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(folder)
+    (site,) = Path(folder).glob("lib/python*/site-packages")
+    # A plain path entry: the editable install's finder (a .pth of the course's environment) stays out.
+    (site / "course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return Path(folder) / "bin" / "python"

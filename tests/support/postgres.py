@@ -25,6 +25,21 @@ def server_binaries():
     return os.path.dirname(found[-1]) if found else None
 
 
+#: {url: (stop, start)} of the servers running now.
+_controls = {}
+
+
+@contextmanager
+def stopped(url):
+    """The server of ``url`` (from ``postgres_server``) is down inside the block, up again after it."""
+    stop, start = _controls[url]
+    stop()
+    try:
+        yield
+    finally:
+        start()
+
+
 @contextmanager
 def postgres_server():
     """Start a server in a temporary folder and yield a SQLAlchemy URL of an empty database."""
@@ -51,15 +66,24 @@ def postgres_server():
     def run(*args):
         subprocess.run(prefix + list(args), check=True, capture_output=True, text=True)
 
+    def start():
+        run(
+            f"{bin_dir}/pg_ctl", "-D", data, "-l", log, "-w", "start",
+            "-o", f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1",
+        )  # fmt: skip
+
+    def stop():
+        run(f"{bin_dir}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+
     run(f"{bin_dir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    run(
-        f"{bin_dir}/pg_ctl", "-D", data, "-l", log, "-w", "start",
-        "-o", f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1",
-    )  # fmt: skip
+    start()
+    url = f"postgresql://postgres@127.0.0.1:{port}/gradebook"
+    _controls[url] = (stop, start)
     try:
         run(f"{bin_dir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "gradebook")
-        yield f"postgresql://postgres@127.0.0.1:{port}/gradebook"
+        yield url
     finally:
+        _controls.pop(url, None)
         subprocess.run(
             prefix + [f"{bin_dir}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"],
             check=False,

@@ -58,8 +58,9 @@ def requirements():
     return None
 
 
-def command_as(ex, user, *args):
-    """The command line that runs ``args`` as ``user``, with their home and side of the nbgrader configuration."""
+def command_as(ex, user, *args, env_extra=None):
+    """The command line that runs ``args`` as ``user``, with their home and side of the nbgrader configuration
+    (and ``env_extra``, {name: value}, in its environment)."""
     env = {
         "HOME": str(ex["homes"][user]),
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
@@ -68,6 +69,7 @@ def command_as(ex, user, *args):
     }
     if user != INSTRUCTOR:
         env["JUPYTER_CONFIG_DIR"] = str(ex["student_config"])
+    env.update(env_extra or {})
     return ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()), *args]
 
 

@@ -2,8 +2,12 @@
 
 The service end to end is tests/system/test_service.py; these are the parts it builds on, on made-up data:
 which public checks passed (an error on a hidden-test line means the public part passed), the score
-and public pages, and the ledger's attempts and counted submission.
+and public pages, and the ledger's attempts, counted submission, outbox and transactions (issue 23
+item 4: a decision and what it implies are written together), and its upgrade from the first
+service's layout.
 """
+
+import sqlite3
 
 import nbformat
 
@@ -92,24 +96,66 @@ def test_with_note_goes_first_in_the_body():
     assert with_note("page", "") == "page"
 
 
-def submission(key, student="ada", timestamp="2026-11-22 10:00:00.000000 UTC"):
-    return Submission(key, student, "initialization", timestamp, None, student)
+def submission(key, student="ada", submitted=None):
+    return Submission(key, student, "initialization", student, "0" * 128, "claimed", submitted or 0.0, {})
 
 
 def test_ledger_attempts_and_the_counted_submission(tmp_path):
     ledger = Ledger(tmp_path / "ledger.db")
     for i, seen in enumerate((100.0, 200.0, 300.0)):
-        ledger.add(submission(f"k{i}"), "queued", now=seen)
-        ledger.set(f"k{i}", attempt=1)
-    ledger.add(submission("k3"), "queued", now=400.0)  # not an attempt (e.g. refused later)
-    assert ledger.attempts_since("ada", "initialization", 150.0) == [200.0, 300.0]
-    ledger.mark_graded("k0", 5.0, 5.0, counts=True)
-    ledger.mark_graded("k1", 3.0, 5.0, counts=True)
+        ledger.add(submission(f"k{i}", submitted=seen), "queued", seen, attempt=1, attempt_at=seen)
+    ledger.add(submission("k3", submitted=400.0), "queued", 400.0)  # not an attempt (e.g. refused later)
+    assert [t for t in ledger.attempts("ada", "initialization") if t >= 150.0] == [200.0, 300.0]
+    ledger.decide("k0", 5.0, 5.0, True, False, "full", {"record": 0.0})
+    ledger.decide("k1", 3.0, 5.0, True, False, "full", {"record": 0.0, "release:now": 0.0})
     assert ledger.counted("ada", "initialization").key == "k1"
     assert [e.counts for e in ledger.of("ada", "initialization")] == [0, 1, 0, 0]
-    ledger.mark_graded("k2", 1.0, 5.0, counts=False)
+    # k0's pending record is dropped: the gradebook is to hold k1
+    assert {(a.key, a.action) for a in ledger.actions()} == {("k1", "record"), ("k1", "release:now")}
+    ledger.decide("k2", 1.0, 5.0, False, False, "full", {})
     assert ledger.counted("ada", "initialization").key == "k1"
     assert {e.key for e in ledger.in_state("graded")} == {"k0", "k1", "k2"}
     ledger.close()
     # The ledger is durable: a new process sees the same state.
     assert Ledger(tmp_path / "ledger.db").counted("ada", "initialization").key == "k1"
+
+
+def test_a_decision_and_its_actions_are_written_together(tmp_path):
+    ledger = Ledger(tmp_path / "ledger.db")
+    ledger.add(submission("k0"), "queued", 1.0, attempt=1, attempt_at=1.0)
+    ledger.plan("k0", "release:full", 99.0)
+    try:
+        with ledger.transaction():
+            ledger.decide("k0", 5.0, 5.0, True, False, "score", {"record": 0.0})
+            raise RuntimeError("killed between the two")
+    except RuntimeError:
+        pass
+    assert ledger.get("k0").state == "queued" and not ledger.get("k0").counts
+    assert [a.action for a in ledger.actions()] == ["release:full"]
+    assert ledger.actions(now=50.0) == [], "an action waits for its time"
+    ledger.postpone("k0", "release:full", 120.0, "the exchange is full")
+    (action,) = ledger.actions()
+    assert (action.not_before, action.tries, action.error) == (120.0, 1, "the exchange is full")
+
+
+#: The first grading service's ledger (main before issue 23), as a running class may have it.
+VERSION_1 = """
+CREATE TABLE submissions (key TEXT PRIMARY KEY, student TEXT NOT NULL, assignment TEXT NOT NULL,
+    timestamp TEXT NOT NULL, seen REAL NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
+    not_before REAL, graded REAL, score REAL, max_score REAL, counts INTEGER NOT NULL DEFAULT 0,
+    full_released INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '');
+INSERT INTO submissions (key, student, assignment, timestamp, seen, state, attempt, score, counts)
+    VALUES ('k0', 'ada', 'initialization', '2026-11-20 12:00:00 UTC', 1000.0, 'graded', 1, 5.0, 1),
+           ('k1', 'ada', 'initialization', '2026-11-20 12:05:00 UTC', 1300.0, 'queued', 1, NULL, 0);
+"""
+
+
+def test_a_ledger_of_the_first_service_is_brought_up_to_date(tmp_path):
+    with sqlite3.connect(tmp_path / "ledger.db") as db:
+        db.executescript(VERSION_1)
+    ledger = Ledger(tmp_path / "ledger.db")
+    k0, k1 = ledger.get("k0"), ledger.get("k1")
+    assert (k0.submitted, k0.attempt_at, k0.mode, k0.counts) == (1000.0, 1000.0, "full", 1)
+    assert (k1.state, k1.submitted, k1.refused) == ("queued", 1300.0, "[]")
+    assert ledger.attempts("ada", "initialization") == [1000.0, 1300.0]
+    assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == 2
