@@ -124,9 +124,15 @@ def nbgrader_environment():
             os.environ["PATH"] = saved
 
 
+#: nbgrader's own summary lines of a failure, which say nothing of its cause.
+NBGRADER_GENERIC = ("Please see the the above traceback", "There was an error processing")
+
+
 def api_error(result):
     """The line that says what went wrong in a failed ``NbGraderAPI`` call's result (its error or log)."""
     text = result.get("error") or result.get("log") or ""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     errors = [line for line in lines if "Error" in line or "error" in line]
-    return (errors or lines or ["unknown error"])[-1].strip()[:300]
+    # nbgrader's closing lines only point back at the traceback; the cause is the line before them.
+    causes = [line for line in errors if not any(generic in line for generic in NBGRADER_GENERIC)]
+    return (causes or errors or lines or ["unknown error"])[-1].strip()[:500]

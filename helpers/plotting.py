@@ -250,8 +250,8 @@ def show(fig, alt):
     Example (the last line of a cell that draws a figure)::
 
         fig = plot_dataset(train_X, train_Y, title="circles: training set")
-        show(fig, "Scatter plot of the 300 training points, x1 against x2: an inner ring of red "
-                  "points (label 0) inside an outer ring of blue points (label 1).")
+        show(fig, "Scatter plot of the 300 training points, x1 against x2: an inner ring of blue "
+                  "points (label 1) inside an outer ring of red points (label 0).")
 
     Raises:
     TypeError -- ``fig`` is not a Figure (e.g. an Axes: pass ``ax.figure``) or ``alt`` is not a string

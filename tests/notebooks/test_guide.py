@@ -3,14 +3,18 @@
 The worked example's code blocks are read from the README itself (so that the guide and this test cannot
 drift apart): the specification goes into a scratch copy of helpers/specs/initialization.py, the three cells
 into a scratch copy of the Initialization notebook (its opening only: the other exercises would only
-slow grading down); the course is released, and a right and a wrong submission are autograded. The grading kernels import the scratch helpers (PYTHONPATH), as an instructor's
-kernels import their edited checkout.
+slow grading down); the course is released, and a right and a wrong submission are autograded. The grading
+kernels import the scratch helpers, as an instructor's kernels import their edited checkout: the scratch copy
+lies outside the course folder (the sandbox never shows a course folder to a kernel) and is put first on the
+kernels' import path through PYTHONPATH, which the course's configuration lets into the sandbox.
 """
 
 import ast
 import html
 import re
 import shutil
+import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -52,8 +56,16 @@ def course(tmp_path_factory):
     (spec, solution, check, test), mistake, feedback = guide()
     root = tmp_path_factory.mktemp("guide")
     make_course(root)
-    shutil.copytree(REPO / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    with open(root / "helpers" / "specs" / f"{ASSIGNMENT}.py", "a") as module:
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(
+            "\nfrom coursekit.kernel.sandbox import KERNEL_SETTINGS\n"
+            'c.SandboxedKernelManager.env_allowed = [*KERNEL_SETTINGS, "PYTHONPATH"]\n'
+        )
+    # Readable by others: grading as root, kernels run as the sandbox's user (pytest's folders are private).
+    scratch = Path(tempfile.mkdtemp(prefix="guide-helpers-"))
+    scratch.chmod(0o755)
+    shutil.copytree(REPO / "helpers", scratch / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(scratch / "helpers" / "specs" / f"{ASSIGNMENT}.py", "a") as module:
         module.write("\n\n" + spec)
     path = source_notebook(ASSIGNMENT, root)
     nb = nbformat.read(path, as_version=4)
@@ -68,12 +80,13 @@ def course(tmp_path_factory):
     ]
     nbformat.write(nb, path)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPATH", str(root))  # the kernels' helpers: the scratch copy with the new exercise
+        patch.setenv("PYTHONPATH", str(scratch))  # the kernels' helpers: the scratch copy with the new exercise
         release(root, [ASSIGNMENT])
         submit(root, "right", ASSIGNMENT, nb, path.name)
         submit(root, "wrong", ASSIGNMENT, edit(nb, FUNCTION, [mistake]), path.name)
         autograde(root, [ASSIGNMENT], jobs=2)
-    return root, nb, feedback
+    yield root, nb, feedback
+    shutil.rmtree(scratch)
 
 
 def test_the_new_exercise_is_released_without_its_solution_or_hidden_values(course):
