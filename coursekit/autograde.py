@@ -18,14 +18,17 @@ nbgrader grades one submission at a time; the same path runs with one worker, so
 the same grades as a sequential one.
 """
 
+import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from pathlib import Path
 
 from coursekit import COURSE_ROOT, course, gradebook, tables, tamper, workers
+from coursekit.kernel.sandbox import remove_private_folders
 from coursekit.report import write_report
 from coursekit.workers import CanaryFailed
 
@@ -93,8 +96,10 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
     n_workers = min(jobs, len(tasks))
     progress, outcomes, canaries = Progress(len(tasks), stream), [], {}
     with (
+        # The workers' scratch folders (scratch gradebooks, canaries, copies) live in one folder of ours.
+        tempfile.TemporaryDirectory(prefix="autograde-") as scratch,
         ProcessPoolExecutor(
-            n_workers, initializer=workers.init_worker, initargs=(str(root), assignments, db_url)
+            n_workers, initializer=workers.init_worker, initargs=(str(root), assignments, db_url, scratch)
         ) as pool,
         ExitStack() as opened,
     ):
@@ -120,10 +125,12 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
                 if len(canaries) == n_workers:
                     record_waiting()
         except (CanaryFailed, KeyboardInterrupt) as error:
-            # Stop now: queued submissions are dropped, the running ones (which a Ctrl-C interrupts too)
-            # are not recorded, and what was recorded stays; a rerun replaces scores, never adds them.
-            pool.shutdown(wait=True, cancel_futures=True)
-            if isinstance(error, KeyboardInterrupt):
+            # Stop now: queued submissions are dropped, the running ones (killed on a Ctrl-C) are not
+            # recorded, and what was recorded stays; a rerun replaces scores, never adds them.
+            if not isinstance(error, KeyboardInterrupt):
+                pool.shutdown(wait=True, cancel_futures=True)
+            else:
+                stop_workers(pool)
                 print(
                     f"interrupted: {recorded} of {len(tasks)} submissions graded and recorded; "
                     "the others were not graded (run autograde again to grade them all)",
@@ -133,6 +140,22 @@ def grade_and_record(root, assignments, tasks, jobs, stream):
             raise
         record_waiting()  # all done: a worker that got no submission graded nothing
     return outcomes, canaries
+
+
+def stop_workers(pool):
+    """Stop ``pool`` at once: drop the queued submissions and kill its workers, with their kernels.
+
+    A worker's notebook would otherwise run on to its end (nbclient, not the worker, gets a Ctrl-C), and
+    a terminated worker keeps no promise to clean up; its kernels die with it (bwrap's
+    --die-with-parent), its scratch folder goes with ``grade_and_record``'s, and the private folders of
+    its sandboxes are removed here. The pool's workers are this process's only multiprocessing children
+    while autograde runs.
+    """
+    pool.shutdown(wait=False, cancel_futures=True)
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join()
+        remove_private_folders(child.pid)
 
 
 def report(root, assignments, outcomes, stream):

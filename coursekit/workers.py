@@ -39,6 +39,7 @@ import logging
 import os
 import platform
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -112,18 +113,19 @@ class CanaryFailed(RuntimeError):
     """A grading process's environment does not give an assignment's source solution full marks."""
 
 
-def canary(root, assignment, db_url):
+def canary(root, assignment, db_url, scratch_dir=None):
     """Grade ``assignment``'s source solution in this process, exactly as submissions are graded.
 
     Same course configuration (sandbox, tamper guard, time limits), same kernel, a scratch folder for
     the submitted and autograded copies, and the gradebook ``db_url`` (a worker's scratch gradebook,
-    never the course's). Returns the seconds it took; raises ``CanaryFailed``, naming the first failing
-    cell and its error, unless every test cell gets full marks.
+    never the course's), under ``scratch_dir`` (default: the system's temporary folder). Returns the
+    seconds it took; raises ``CanaryFailed``, naming the first failing cell and its error, unless every
+    test cell gets full marks.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
     start = time.perf_counter()
-    scratch = Path(tempfile.mkdtemp(prefix="canary-"))
+    scratch = Path(tempfile.mkdtemp(prefix="canary-", dir=scratch_dir))
     try:
         folders = {f"{step}_directory": scratch / step for step in ("submitted", "autograded", "feedback")}
         api = nbgrader_api(root, db_url=db_url, release_directory=scratch / "release", **folders)
@@ -337,9 +339,10 @@ class Grader:
     into the scratch gradebook, so that nbgrader's late penalty is the course's.
     """
 
-    def __init__(self, root, course_db_url, cache=None):
+    def __init__(self, root, course_db_url, cache=None, scratch_dir=None):
         self.root = str(root)
-        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        # Under scratch_dir when given: autograde removes that folder itself if it has to kill its workers.
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_dir))
         # Removed when the process exits (a pool's worker process ends without running atexit).
         Finalize(
             self, shutil.rmtree, args=(str(self.scratch),), kwargs={"ignore_errors": True}, exitpriority=10
@@ -371,7 +374,7 @@ class Grader:
                 self.canaries_cached += 1
             else:
                 try:
-                    seconds = canary(self.root, assignment, self.db_url)
+                    seconds = canary(self.root, assignment, self.db_url, self.scratch)
                 except CanaryFailed as error:
                     self._failed[assignment] = str(error)
                     raise
@@ -519,7 +522,7 @@ def _add_note(api, outcome, note):
 _process = {}
 
 
-def process_grader(root, course_db_url):
+def process_grader(root, course_db_url, scratch_dir=None):
     """This process's Grader, made on first call: for worker processes, which exist to grade.
 
     The first call also sets the process up for grading: one BLAS thread (a kernel per core; tiny
@@ -530,13 +533,20 @@ def process_grader(root, course_db_url):
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         environment = ExitStack()
         environment.enter_context(nbgrader_environment())
-        _process.update(environment=environment, grader=Grader(root, course_db_url))
+        _process.update(environment=environment, grader=Grader(root, course_db_url, scratch_dir=scratch_dir))
     return _process["grader"]
 
 
-def init_worker(root, assignments, course_db_url):
-    """Initializer of a pool's worker process: its Grader, and the canary of every assignment."""
-    grader = process_grader(root, course_db_url)
+def init_worker(root, assignments, course_db_url, scratch_dir=None):
+    """Initializer of a pool's worker process: its Grader (its scratch under ``scratch_dir``), and the
+    canary of every assignment.
+
+    A terminal's Ctrl-C reaches the whole process group; stopping is the main process's job (it kills
+    its workers), so a worker ignores it between notebooks. (While a notebook runs, nbclient installs its
+    own handler, which shuts the kernel down.)
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    grader = process_grader(root, course_db_url, scratch_dir)
     _process["failure"] = None
     try:
         for assignment in assignments:

@@ -43,6 +43,7 @@ for notebooks one trusts.
 
 import asyncio
 import functools
+import glob
 import json
 import os
 import pwd
@@ -100,6 +101,13 @@ MAX_MESSAGE_BYTES = 64 << 20
 CPU_GRACE_S = 5
 #: Exit status of a kernel killed by a signal, as bwrap reports it: 128 + the signal's number.
 SIGNALLED = 128
+
+
+def remove_private_folders(pid):
+    """Remove the private folders of the sandboxes of grading process ``pid``, which was killed (a
+    process that stops its kernels removes them itself)."""
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), f"{PRIVATE_PREFIX}{pid}-*")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def bwrap_path():
