@@ -7,6 +7,7 @@ layer's pre-activations Z (n_l, m) with gamma, beta, mu, var of shape (n_l, 1).
 
 import numpy as np
 
+from helpers import activations
 from helpers.checks import (
     Case,
     Spec,
@@ -74,11 +75,6 @@ def sample_beta(low=0.9, high=0.999, size=10_000, seed=1):
     return _sampler("sample_beta", draws, low, high, size, seed, "beta = 1 - 10**r")
 
 
-def _softmax(Z):
-    T = np.exp(Z - Z.max(axis=0))
-    return T / T.sum(axis=0)
-
-
 def softmax(seed=0, C=3, m=4, far=1000.0):
     """Column-wise softmax of random scores (and of one column), of columns around +far and -far (no
     overflow, no warning), of a single class; Z left unchanged."""
@@ -95,12 +91,12 @@ def softmax(seed=0, C=3, m=4, far=1000.0):
             Case(
                 args=(Z,),
                 label=f"softmax(Z of shape {Z.shape})",
-                expect=[shape(None, (C, m)), close(None, _softmax(Z), rtol=VALUE_RTOL, mistakes=mistakes)],
+                expect=[shape(None, (C, m)), close(None, activations.softmax(Z), rtol=VALUE_RTOL, mistakes=mistakes)],
             ),
             Case(
                 args=(Z[:, :1],),
                 label="softmax(one column)",
-                expect=[close(None, _softmax(Z[:, :1]), rtol=VALUE_RTOL)],
+                expect=[close(None, activations.softmax(Z[:, :1]), rtol=VALUE_RTOL)],
             ),
             Case(
                 args=(far_Z,),
@@ -108,7 +104,7 @@ def softmax(seed=0, C=3, m=4, far=1000.0):
                 expect=[
                     close(
                         None,
-                        _softmax(far_Z),
+                        activations.softmax(far_Z),
                         rtol=VALUE_RTOL,
                         hint="subtract each column's own maximum, np.max(Z, axis=0, keepdims=True), before np.exp",
                     )
@@ -122,7 +118,7 @@ def softmax(seed=0, C=3, m=4, far=1000.0):
 def compute_softmax_cost(seed=0, C=3, m=4):
     """-1/m sum of y log a over random probabilities and one-hot labels (and a single example): one number."""
     rng = np.random.default_rng(seed)
-    AL = _softmax(rng.standard_normal((C, m)))
+    AL = activations.softmax(rng.standard_normal((C, m)))
     labels = rng.integers(0, C, m)
     Y = (np.arange(C)[:, None] == labels).astype(int)
     expected = -np.mean(np.log(AL[labels, np.arange(m)]))
