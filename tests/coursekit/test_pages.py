@@ -9,10 +9,22 @@ from html.parser import HTMLParser
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+from nbgrader.converters import GenerateFeedback
+from nbgrader.coursedir import CourseDirectory
 from pygments.style import Style
 from pygments.styles.default import DefaultStyle
 
-from coursekit.pages import CODE_BACKGROUNDS, MIN_CONTRAST, CodeStyle, notebook_page
+from coursekit.pages import (
+    CODE_BACKGROUNDS,
+    MIN_CONTRAST,
+    NO_ALT,
+    CodeStyle,
+    FeedbackExporter,
+    notebook_page,
+    with_alt,
+)
 from helpers.plotting import NBCONVERT_PLACEHOLDER
 
 #: A 1 x 1 PNG, as an image output's data.
@@ -108,3 +120,64 @@ def test_offline_page_has_a_language_code_colours_and_no_script_from_the_network
     assert re.search(r"\.highlight \.ow \{ color: #A311FF", page)  # CodeStyle's, not the theme's
     assert 'src="https://cdnjs.cloudflare.com/ajax/libs/require.js' not in page
     assert "--jp-cell-prompt-not-active-opacity: 1" in page
+
+
+def graded_notebook():
+    """An autograded notebook as the feedback page gets it: a graded test cell, figures with and without
+    a description, a student's HTML output (sanitized) with an image that has no alt, an error."""
+    nb = image_notebook("Cost falls fast and stays low over the epochs", None)
+    test = nbformat.v4.new_code_cell(
+        "assert x == 2",
+        outputs=[nbformat.v4.new_output("error", ename="AssertionError", evalue="x is 1", traceback=[])],
+    )
+    test.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "test_x",
+        "points": 2,
+        "score": 0,
+        "solution": False,
+        "locked": True,
+        "schema_version": 3,
+    }
+    html = nbformat.v4.new_code_cell(
+        "display(HTML(...))",
+        outputs=[
+            nbformat.v4.new_output(
+                "display_data",
+                data={"text/html": '<p>mine</p><IMG src="data:,"><img alt="a plot" src="data:,">'},
+            )
+        ],
+    )
+    nb.cells += [test, html]
+    return nb
+
+
+#: One notebook for every page compared (cells get random ids).
+GRADED = graded_notebook()
+
+
+def feedback_page(render):
+    """The feedback page of ``GRADED`` drawn by ``render(exporter, nb, resources)``, with the exporter
+    configured as nbgrader's GenerateFeedback configures it."""
+    exporter = FeedbackExporter(config=GenerateFeedback(coursedir=CourseDirectory()).config)
+    resources = {"nbgrader": {"notebook": "Figures", "score": 0, "max_score": 2, "late_penalty": 0}}
+    return render(exporter, GRADED, resources)[0]
+
+
+def test_feedback_page_is_the_page_htmlexporter_draws():
+    # FeedbackExporter skips HTMLExporter's closing BeautifulSoup pass and caches highlighted code: the same
+    # document, up to how it is serialized.
+    ours = feedback_page(FeedbackExporter.from_notebook_node)
+    theirs = feedback_page(HTMLExporter.from_notebook_node)
+    assert str(BeautifulSoup(ours, "html.parser")) == str(BeautifulSoup(theirs, "html.parser"))
+    images = Images()
+    images.feed(ours)
+    assert images.alts == ["Cost falls fast and stays low over the epochs", NO_ALT, NO_ALT, "a plot"]
+    assert feedback_page(FeedbackExporter.from_notebook_node) == ours  # from the highlight cache
+
+
+def test_with_alt_adds_the_placeholder_only_where_an_image_has_no_alt():
+    page = '<img src="a.png"><img src="b.png" alt=""><IMG\nsrc="c.png"><img data-x="1" ALT="d">'
+    images = Images()
+    images.feed(with_alt(page))
+    assert images.alts == [NO_ALT, "", NO_ALT, "d"]
