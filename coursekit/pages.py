@@ -93,8 +93,10 @@ class FeedbackExporter(HTMLExporter):
         resources = self._init_resources(resources)
 
         def highlight_code(source, language=None, metadata=None):
-            metadata = json.dumps(metadata or {}, sort_keys=True, default=str)
-            return highlight(source, language or lexer or "ipython3", metadata, options)
+            # Of a cell's metadata only magics_language changes its highlighting (nbconvert's
+            # _pygments_highlight); its execution timings would make every cell new to the cache.
+            magics = (metadata or {}).get("magics_language")
+            return highlight(source, language or lexer or "ipython3", magics, options)
 
         self.register_filter("highlight_code", highlight_code)
         self.register_filter(
@@ -118,10 +120,10 @@ def with_alt(page):
 
 
 @functools.lru_cache(maxsize=4096)
-def highlight(source, language, metadata_json, options_json):
+def highlight(source, language, magics_language, options_json):
     """A code cell as highlighted HTML, as nbconvert's Highlight2HTML draws it, remembered per process."""
     highlighter = Highlight2HTML(pygments_lexer=language, extra_formatter_options=json.loads(options_json))
-    return highlighter(source, language, json.loads(metadata_json))
+    return highlighter(source, language, {"magics_language": magics_language} if magics_language else None)
 
 
 def notebook_page(nb, title):
