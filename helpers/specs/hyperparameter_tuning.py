@@ -91,7 +91,10 @@ def softmax(seed=0, C=3, m=4, far=1000.0):
             Case(
                 args=(Z,),
                 label=f"softmax(Z of shape {Z.shape})",
-                expect=[shape(None, (C, m)), close(None, activations.softmax(Z), rtol=VALUE_RTOL, mistakes=mistakes)],
+                expect=[
+                    shape(None, (C, m)),
+                    close(None, activations.softmax(Z), rtol=VALUE_RTOL, mistakes=mistakes),
+                ],
             ),
             Case(
                 args=(Z[:, :1],),

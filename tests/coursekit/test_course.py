@@ -13,7 +13,10 @@ RuntimeError: grading as root, kernels run as dnn-sandbox, which cannot read /op
 
 
 def test_the_cause_is_named_rather_than_nbgraders_closing_lines():
-    assert api_error({"log": LOG}) == "RuntimeError: grading as root, kernels run as dnn-sandbox, which cannot read /opt/x"
+    assert (
+        api_error({"log": LOG})
+        == "RuntimeError: grading as root, kernels run as dnn-sandbox, which cannot read /opt/x"
+    )
 
 
 def test_without_a_specific_line_the_last_error_or_line_is_given():

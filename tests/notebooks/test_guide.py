@@ -80,7 +80,9 @@ def course(tmp_path_factory):
     ]
     nbformat.write(nb, path)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPATH", str(scratch))  # the kernels' helpers: the scratch copy with the new exercise
+        patch.setenv(
+            "PYTHONPATH", str(scratch)
+        )  # the kernels' helpers: the scratch copy with the new exercise
         release(root, [ASSIGNMENT])
         submit(root, "right", ASSIGNMENT, nb, path.name)
         submit(root, "wrong", ASSIGNMENT, edit(nb, FUNCTION, [mistake]), path.name)
