@@ -41,12 +41,15 @@ def main(argv=None):
         for name, checkout in checkouts.items():
             runs[name].append(measure(checkout))
             print(f"round {round_ + 1} {name}: {json.dumps(runs[name][-1])}", file=sys.stderr)
-    keys = list(runs["this"][0])
+    keys = list(dict.fromkeys([*runs["this"][0], *runs["other"][0]]))  # a notebook one checkout lacks: "—"
     print(f"| notebook | this checkout (s) | {checkouts['other']} (s) |")
     print("|---|---|---|")
     for key in keys:
-        this, other = (statistics.median(run[key] for run in runs[name]) for name in checkouts)
-        print(f"| {key} | {this:.2f} | {other:.2f} |")
+        medians = [
+            f"{statistics.median(run[key] for run in runs[name]):.2f}" if key in runs[name][0] else "—"
+            for name in checkouts
+        ]
+        print(f"| {key} | {' | '.join(medians)} |")
 
 
 if __name__ == "__main__":
