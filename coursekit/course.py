@@ -129,10 +129,16 @@ NBGRADER_GENERIC = ("Please see the the above traceback", "There was an error pr
 
 
 def api_error(result):
-    """The line that says what went wrong in a failed ``NbGraderAPI`` call's result (its error or log)."""
-    text = result.get("error") or result.get("log") or ""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "error" in line]
-    # nbgrader's closing lines only point back at the traceback; the cause is the line before them.
-    causes = [line for line in errors if not any(generic in line for generic in NBGRADER_GENERIC)]
-    return (causes or errors or lines or ["unknown error"])[-1].strip()[:500]
+    """The line that says what went wrong in a failed ``NbGraderAPI`` call's result (its error or log).
+
+    nbgrader's exception often says only "see the above traceback" (``NBGRADER_GENERIC``): the cause is
+    then the last other error line, in the error text or else in the log.
+    """
+    texts = [result.get("error") or "", result.get("log") or ""]
+    lines = [[line.strip() for line in text.splitlines() if line.strip()] for text in texts]
+    errors = [[line for line in found if "Error" in line or "error" in line] for found in lines]
+    causes = [[line for line in found if not any(g in line for g in NBGRADER_GENERIC)] for found in errors]
+    for candidates in (*causes, *errors, *lines):
+        if candidates:
+            return candidates[-1][:500]
+    return "unknown error"

@@ -342,11 +342,16 @@ class Sandbox:
         """The bwrap command line that runs the kernel command ``cmd`` in the sandbox."""
         km = self.km
         python = shutil.which(cmd[0]) or cmd[0]
+        # Run by its folder's real path, which the sandbox binds (kernel_paths gives real paths): a Python
+        # environment reached through a link (.venv -> elsewhere) would not be found. Not the program's own
+        # real path: a virtual environment's python links to the base interpreter, which would leave the
+        # environment (its pyvenv.cfg is found beside the path the program is run by).
+        python = os.path.join(os.path.realpath(os.path.dirname(python)), os.path.basename(python))
         env = self.environment(python)
         workdir = km._launch_args.get("cwd")
         inside = f"{HOME}/{_folder_name(workdir)}"
         kernel_connection = f"{SOCKETS}/connection.json"
-        cmd = [kernel_connection if arg == connection_file else arg for arg in cmd]
+        cmd = [python, *(kernel_connection if arg == connection_file else arg for arg in cmd[1:])]
         read, write = os.pipe()
         os.set_inheritable(write, True)
         self.info = read

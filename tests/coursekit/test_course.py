@@ -19,6 +19,12 @@ def test_the_cause_is_named_rather_than_nbgraders_closing_lines():
     )
 
 
+def test_an_error_that_only_points_at_the_traceback_gives_the_logs_cause():
+    error = "Traceback (most recent call last):\nNbGraderException: Please see the the above traceback for details"
+    assert api_error({"error": error, "log": LOG}).startswith("RuntimeError: grading as root")
+    assert api_error({"error": error}) == error.splitlines()[-1]
+
+
 def test_without_a_specific_line_the_last_error_or_line_is_given():
     assert api_error({"error": "first\nValueError: bad\nlast"}) == "ValueError: bad"
     assert api_error({"log": "only a line\n"}) == "only a line"

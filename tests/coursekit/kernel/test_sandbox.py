@@ -94,3 +94,22 @@ def test_one_huge_message_cannot_fill_the_graders_memory():
     )
     small, huge = (int(line) for line in result.stdout.split())
     assert huge - small < MESSAGE_MEMORY_KIB, f"the grader's peak memory grew by {(huge - small) >> 10} MiB"
+
+
+#: A grading process that runs one cell in the sandbox and prints what the kernel printed (or its error).
+ONE_CELL = """
+import tempfile, nbformat
+from tests.support import attacks
+cell = nbformat.v4.new_code_cell("import helpers, numpy; print('kernel runs')")
+nb = attacks.execute(nbformat.v4.new_notebook(cells=[cell], metadata=attacks.KERNEL), tempfile.mkdtemp())
+print(*[o.get("text", "") or o.get("evalue", "") for o in nb.cells[0].outputs])
+"""
+
+
+def test_a_python_environment_reached_through_a_link_runs_in_the_sandbox(tmp_path):
+    # An instructor's .venv may be a link to an environment elsewhere; the sandbox binds the environment's
+    # real folders, so the kernel must be run by a path that exists there.
+    (tmp_path / "venv").symlink_to(sys.prefix, target_is_directory=True)
+    linked = tmp_path / "venv" / "bin" / Path(sys.executable).name
+    result = subprocess.run([linked, "-c", ONE_CELL], cwd=REPO, capture_output=True, text=True, check=True)
+    assert "kernel runs" in result.stdout, result.stdout[-2000:] + result.stderr[-2000:]
