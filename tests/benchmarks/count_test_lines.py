@@ -9,14 +9,14 @@ that lives outside the notebook, counted so that moving checks out of a notebook
 removing them). A maintainer's measure (issue 25), not a test.
 """
 
-import re
 import sys
 from pathlib import Path
 
 import nbformat
 
-SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
+from tests.support import REPO
+from tests.support.course import HIDDEN_REGION, SOLUTION_REGION, nbgrader_meta, visible_test
+
 COLUMNS = ("solution", "public", "visible locked", "hidden", "spec module")
 
 
@@ -30,15 +30,13 @@ def count(notebook, spec_module=None):
     cells = [c for c in nb.cells if c.cell_type == "code"]
     counts = dict.fromkeys(COLUMNS, 0)
     for i, cell in enumerate(cells):
-        meta = cell.metadata.get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if meta.get("solution"):
-            counts["solution"] += sum(non_blank(region) for region in SOLUTION.findall(cell.source))
+            counts["solution"] += sum(non_blank(region) for region in SOLUTION_REGION.findall(cell.source))
             counts["public"] += non_blank(cells[i + 1].source)
         elif meta.get("grade"):
-            hidden = HIDDEN.findall(cell.source)
-            counts["hidden"] += sum(non_blank(region) for region in hidden)
-            visible = HIDDEN.sub("", cell.source).replace("### BEGIN HIDDEN TESTS", "")
-            counts["visible locked"] += non_blank(visible)
+            counts["hidden"] += sum(non_blank(region) for region in HIDDEN_REGION.findall(cell.source))
+            counts["visible locked"] += non_blank(visible_test(cell))
     if spec_module is not None and spec_module.exists():
         counts["spec module"] = non_blank(spec_module.read_text())
     return counts
@@ -46,7 +44,7 @@ def count(notebook, spec_module=None):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    root = Path(argv[0]) if argv else Path(__file__).resolve().parents[2]
+    root = Path(argv[0]) if argv else REPO
     totals = dict.fromkeys(COLUMNS, 0)
     print("| notebook | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")

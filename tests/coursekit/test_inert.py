@@ -16,6 +16,7 @@ from nbconvert import HTMLExporter
 from coursekit import feedback
 from coursekit.course import assignments, source_notebook
 from coursekit.inert import as_text, clean_html, inert_notebook, markdown_is_safe
+from tests.support import attacks
 from tests.support.attacks import live_code
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n...").decode()
@@ -67,12 +68,7 @@ def inert():
 
 def render(nb, template):
     if template == "formgrade":
-        from nbgrader.server_extensions.formgrader import handlers
-
-        exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
-        resources = {"base_url": "", "assignment_id": "a", "notebook_id": "n", "submission_id": "s", "index": 0,
-                     "total": 1, "student": "mallory", "notebook_path": "n.ipynb"}  # fmt: skip
-        return exporter.from_notebook_node(nb, resources=resources)[0]
+        return attacks.formgrader_page(nb)
     return HTMLExporter(template_name=template).from_notebook_node(nb)[0]
 
 

@@ -21,7 +21,6 @@ import pytest
 from coursekit.course import assignments
 from helpers.notebook import is_experiment
 from tests.support.course import (
-    HIDDEN_REGION,
     by_assignment,
     edit,
     mutations,
@@ -29,6 +28,7 @@ from tests.support.course import (
     solution_cells,
     source_notebook,
     variants,
+    visible_test,
 )
 
 #: The summary line run_checks prints when some checks failed (helpers.checks.FAIL_MARK).
@@ -60,11 +60,6 @@ def shell():
     yield shell
     shell.reset(new_session=False)
     plt.close("all")
-
-
-def visible_test(cell):
-    """The locked test cell as the release shows it: the hidden region removed."""
-    return HIDDEN_REGION.sub("", cell.source).replace("### BEGIN HIDDEN TESTS", "")
 
 
 def run_up_to(shell, nb, function):

@@ -228,6 +228,19 @@ def live_code(page, marker="ATTACK"):
     return parser.found
 
 
+def formgrader_page(nb, student="mallory", assignment="a", notebook_path="n.ipynb"):
+    """Formgrader's manual-grading view of the graded notebook ``nb`` (a NotebookNode), rendered as
+    formgrader renders it."""
+    from nbconvert import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
+    resources = {"base_url": "", "assignment_id": assignment, "notebook_id": Path(notebook_path).stem,
+                 "submission_id": "s", "index": 0, "total": 1, "student": student,
+                 "notebook_path": str(notebook_path)}  # fmt: skip
+    return exporter.from_notebook_node(nb, resources=resources)[0]
+
+
 # --- the grading side's secrets ----------------------------------------------------------------------
 #: A variable of the grading process the kernel must not see, as a database password would be.
 SECRET_VARIABLE = "PGPASSWORD"

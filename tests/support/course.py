@@ -95,6 +95,11 @@ def nbgrader_meta(cell):
     return cell.metadata.get("nbgrader", {})
 
 
+def visible_test(cell):
+    """The locked test cell as the release shows it: the hidden region removed."""
+    return HIDDEN_REGION.sub("", cell.source).replace("### BEGIN HIDDEN TESTS", "")
+
+
 def solution_cells(nb):
     return [c for c in nb.cells if nbgrader_meta(c).get("solution")]
 

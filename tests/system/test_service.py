@@ -18,7 +18,6 @@ Canary results are cached for the session (``XDG_CACHE_HOME`` of the instructor)
 pays for them, restarts and remote workers do not.
 """
 
-import contextlib
 import copy
 import io
 import os
@@ -294,21 +293,6 @@ def with_cell_code(nb, function, code):
     return nb
 
 
-@contextlib.contextmanager
-def course_environment(ex):
-    """nbgrader's environment, with the course's exchange (nbgrader_config.py reads it)."""
-    saved = os.environ.get("NBGRADER_EXCHANGE_ROOT")
-    os.environ["NBGRADER_EXCHANGE_ROOT"] = str(ex["root"])
-    try:
-        with nbgrader_environment():
-            yield
-    finally:
-        if saved is None:
-            del os.environ["NBGRADER_EXCHANGE_ROOT"]
-        else:
-            os.environ["NBGRADER_EXCHANGE_ROOT"] = saved
-
-
 class Served:
     """The course of a module and its service, which a test may kill and start again."""
 
@@ -451,7 +435,7 @@ def burst_notebooks():
     """Two submissions per student: the solution, realistic mistakes, another correct version, a broken file."""
     function, edits = next(iter(mutations(ASSIGNMENT).items()))
     other_function, other_edits = list(mutations(ASSIGNMENT).items())[-1]
-    _, right_function, right_edits, _ = next(v for v in variants(ASSIGNMENT) if not v[3])
+    right_function, right_edits = burst_variant()
     return [
         mutate(SOURCE, function, *edits),  # alice, on time
         BROKEN,  # bob
@@ -462,7 +446,7 @@ def burst_notebooks():
     ]
 
 
-def test_a_burst_with_a_killed_worker_a_killed_service_and_a_locked_gradebook(service, tmp_path):
+def test_a_burst_with_a_killed_worker_a_killed_service_and_a_locked_gradebook(service, tmp_path, monkeypatch):
     """Issue 23's "done when": every student ends with exactly the grade, late penalties included, that
     make autograde gives the same files; each submission graded once; a restart serving within 10 s."""
     ex = service.ex
@@ -534,8 +518,10 @@ def test_a_burst_with_a_killed_worker_a_killed_service_and_a_locked_gradebook(se
         target = course / "submitted" / burst_id / ASSIGNMENT
         shutil.copytree(inbound / key, target)
         (target / "timestamp.txt").write_text(timestamp_text(rows[key]["submitted"]))
-    # make autograde's grading and recording (coursekit.autograde.grade_and_record), without its reports
-    with course_environment(ex):
+    # make autograde's grading and recording (coursekit.autograde.grade_and_record), without its reports, with
+    # the course's exchange (nbgrader_config.py reads it)
+    monkeypatch.setenv("NBGRADER_EXCHANGE_ROOT", str(ex["root"]))
+    with nbgrader_environment():
         autograde.grade_and_record(
             course, [ASSIGNMENT], [(ASSIGNMENT, i) for i in ids.values()], 2, io.StringIO()
         )

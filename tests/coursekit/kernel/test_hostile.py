@@ -327,33 +327,32 @@ def test_a_resubmission_replaces_the_old_scores(hostile):
 
 def pages_showing(root, student, assignment):
     """{what: HTML} of every page that shows a graded notebook: nbgrader's feedback page, formgrader's
-    manual-grading view (rendered as formgrader renders it), and the class report."""
-    from nbconvert import HTMLExporter
-    from nbgrader.server_extensions.formgrader import handlers
-
+    manual-grading view, and the class report."""
     (feedback,) = (root / "feedback" / student / assignment).glob("*.html")
     (graded,) = (root / "autograded" / student / assignment).glob("*.ipynb")
-    formgrade = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
-    resources = {"base_url": "", "assignment_id": assignment, "notebook_id": graded.stem, "submission_id": "s",
-                 "index": 0, "total": 1, "student": student, "notebook_path": str(graded)}  # fmt: skip
+    formgrader = attacks.formgrader_page(nbformat.read(graded, as_version=4), student, assignment, graded)
     return {
         "feedback": feedback.read_text(),
-        "formgrader": formgrade.from_filename(str(graded), resources=resources)[0],
+        "formgrader": formgrader,
         "report": (root / "report.html").read_text(),
     }
 
 
-def test_output_that_would_run_code_is_inert_wherever_the_notebook_is_shown(hostile):
-    root = hostile[0]
-    pages = pages_showing(root, "html-output", "initialization")
-    live = {what: attacks.live_code(page) for what, page in pages.items()}
+@pytest.fixture(scope="module")
+def html_output_pages(hostile):
+    """The pages that show the submission whose cells display live HTML (read once for the tests below)."""
+    return pages_showing(hostile[0], "html-output", "initialization")
+
+
+def test_output_that_would_run_code_is_inert_wherever_the_notebook_is_shown(hostile, html_output_pages):
+    live = {what: attacks.live_code(page) for what, page in html_output_pages.items()}
     assert not any(live.values()), live
-    graded = json.dumps(autograded(root, "html-output", "initialization"))
+    graded = json.dumps(autograded(hostile[0], "html-output", "initialization"))
     assert "application/javascript" not in graded and "image/svg+xml" not in graded
 
 
-def test_the_student_still_sees_their_text_tables_and_images(hostile):
-    page = pages_showing(hostile[0], "html-output", "initialization")["feedback"]
+def test_the_student_still_sees_their_text_tables_and_images(html_output_pages):
+    page = html_output_pages["feedback"]
     for shown in ("<th>alpha</th>", "<strong>bold</strong>", "<b>printed table</b>", "data:image/png;base64,",
                   "&lt;script&gt;window.ATTACK = 8&lt;/script&gt; as text", "My answer:"):  # fmt: skip
         assert shown in page, shown

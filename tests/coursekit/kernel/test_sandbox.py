@@ -36,9 +36,9 @@ def attacked():
     """The attack notebook, graded once in this process (see ``attacks.verdicts`` for the fields)."""
     with attacks.grading_side("dnn-sandbox-test-") as (token, listener, base):
         targets, home, folder, gradebook = make_targets(base, token, listener)
-        saved = {name: os.environ.get(name) for name in (SECRET_VARIABLE, "HOME")}
-        os.environ.update({SECRET_VARIABLE: f"secret-{token}", "HOME": str(home)})
-        try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(SECRET_VARIABLE, f"secret-{token}")
+            patch.setenv("HOME", str(home))
             before = grader_resources()
             nb = attacks.execute(attacks.notebook(targets), folder)
             yield SimpleNamespace(
@@ -46,9 +46,6 @@ def attacked():
                 grader=" ".join(psutil.Process().cmdline()) + " ", received=listener.received,
                 left=stray_processes(token), gradebook=gradebook.read_bytes(), not_uids={0},
             )  # fmt: skip
-        finally:
-            for name, value in saved.items():
-                os.environ.pop(name) if value is None else os.environ.update({name: value})
 
 
 @pytest.mark.parametrize("attack", attacks.ATTACKS)
@@ -79,7 +76,8 @@ import resource, sys, tempfile, nbformat
 from tests.support import attacks
 for size in (1_000, {size}):
     cell = nbformat.v4.new_code_cell(f"display({{{{'text/plain': 'x' * {{size}}}}}}, raw=True)")
-    attacks.execute(nbformat.v4.new_notebook(cells=[cell], metadata=attacks.KERNEL), tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory() as folder:
+        attacks.execute(nbformat.v4.new_notebook(cells=[cell], metadata=attacks.KERNEL), folder)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 #: What one kernel's message may take of the grader's memory at most (the limit, and as much again).
@@ -101,7 +99,8 @@ ONE_CELL = """
 import tempfile, nbformat
 from tests.support import attacks
 cell = nbformat.v4.new_code_cell("import helpers, numpy; print('kernel runs')")
-nb = attacks.execute(nbformat.v4.new_notebook(cells=[cell], metadata=attacks.KERNEL), tempfile.mkdtemp())
+with tempfile.TemporaryDirectory() as folder:
+    nb = attacks.execute(nbformat.v4.new_notebook(cells=[cell], metadata=attacks.KERNEL), folder)
 print(*[o.get("text", "") or o.get("evalue", "") for o in nb.cells[0].outputs])
 """
 
