@@ -14,7 +14,7 @@ import nbformat
 
 from coursekit import COURSE_ROOT
 from coursekit.course import assignments as course_assignments
-from coursekit.course import nbgrader_api, nbgrader_environment, source_folder
+from coursekit.course import nbgrader_api, nbgrader_environment, notebook_names, source_folder
 from coursekit.pages import notebook_page
 
 
@@ -95,8 +95,9 @@ def write_offline(root=COURSE_ROOT, assignments=None, to=None):
     to = Path(to) if to else root / "html"
     written = []
     for assignment in assignments or course_assignments(root):
-        for source_path in sorted(source_folder(assignment, root).glob("*.ipynb")):
-            released_path = root / "release" / assignment / source_path.name
+        for name in notebook_names(assignment, root):
+            source_path = source_folder(assignment, root) / name
+            released_path = root / "release" / assignment / name
             if not released_path.exists():
                 raise FileNotFoundError(
                     f"{released_path} not found: release the assignment first (make release, or make html)"

@@ -100,8 +100,6 @@ def install(max_output_chars=None):
 
 
 def _cap_output(limit):
-    import sys
-
     from IPython import get_ipython
 
     note = f"\n[output truncated: this cell printed more than {limit} characters]\n"

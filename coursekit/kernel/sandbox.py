@@ -266,11 +266,6 @@ class SandboxedKernelManager(AsyncKernelManager):
     cleanup_resources = _async_cleanup_resources
 
     # --- what the grader asks of a running sandbox ----------------------------------------------------
-    def stray_processes(self):
-        """How many processes of the sandbox run besides the kernel (cheap: one look at its /proc)."""
-        sandbox = getattr(self, "_sandbox", None)
-        return sandbox.strays() if sandbox is not None else 0
-
     def stop_strays(self):
         """Kill every process of the sandbox but the kernel; return how many were running, or -1 when
         they could not all be stopped (a fork bomb outrunning the kills: restart the kernel)."""
