@@ -20,6 +20,7 @@ from helpers.checks import (
     same_as,
     varies_with,
 )
+from helpers.network import update_parameters
 
 #: Updates are a few multiplies, adds and a square root: exact up to rounding.
 UPDATE_RTOL = 1e-10
@@ -59,7 +60,7 @@ def update_parameters_with_gd(seed=1, layers_dims=LAYERS_DIMS, learning_rates=(0
                 label=f"update_parameters_with_gd(parameters, grads, learning_rate={lr})",
                 expect=_values(
                     None,
-                    {k: p[k] - lr * g[f"d{k}"] for k in p},
+                    update_parameters(p, g, lr),
                     "W - learning_rate * dW: update every layer's W and b, subtracting the gradient",
                 ),
             )
@@ -187,7 +188,7 @@ def update_parameters_with_momentum(seed=1, layers_dims=LAYERS_DIMS, settings=((
                 ),
                 _values(
                     "parameters",
-                    {k: p[k] - lr * new_v[f"d{k}"] for k in p},
+                    update_parameters(p, new_v, lr),
                     "W = W - learning_rate * v, with the new v of this step",
                 ),
             ],
