@@ -1,6 +1,6 @@
 """How the whole suite (tests/ and the notebooks nbval runs) is split among parallel test processes.
 
-``make test`` runs pytest with pytest-xdist: ``-n 2 --dist loadgroup --no-loadscope-reorder`` (the
+``make test`` runs pytest with pytest-xdist: ``-n <cores> --dist loadgroup --no-loadscope-reorder`` (the
 Makefile says why). With ``--dist loadgroup`` the tests of one group always run in one process, in
 order, so this hook puts every test into a group:
 
